@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Input of the module-local bindgen run (see Kbuild and
+ * Documentation/networking/svnic.rst, "Bindings"): the kernel headers whose
+ * types 7.3's `kernel::bindings` lacks or has only as opaque types.
+ */
+#include <linux/etherdevice.h>
+#include <linux/if_arp.h>
+#include <linux/if_ether.h>
+#include <linux/if_link.h>
+#include <linux/netdevice.h>
+#include <linux/notifier.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+#include <net/rtnetlink.h>
+
+#include "helpers.h"
+
+/* Constants that are macros bindgen cannot evaluate. */
+const gfp_t SVNIC_GFP_ATOMIC = GFP_ATOMIC;

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Network devices.
+//!
+//! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
+
+use super::{bindings, skb::SkBuff};
+use crate::ether::MacAddr;
+use core::ptr::NonNull;
+use kernel::{prelude::*, types::Opaque};
+
+/// A `struct net_device`.
+///
+/// # Invariants
+///
+/// Referencing a `net_device` through this type asserts that it is
+/// registered or being set up by its owner, and stays valid for the lifetime
+/// of the reference.
+#[repr(transparent)]
+pub(crate) struct Device(Opaque<bindings::net_device>);
+
+// SAFETY: A `net_device` is used from any CPU; every method below is safe to
+// call concurrently (they are plain reads, or kernel functions with their own
+// locking).
+unsafe impl Sync for Device {}
+// SAFETY: See above.
+unsafe impl Send for Device {}
+
+/// What a device's receive path does with a frame it was handed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Delivery {
+    /// The frame was accepted.
+    Accepted,
+    /// The frame was dropped (and freed).
+    Dropped,
+}
+
+impl Device {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// For the duration of `'a`, `ptr` must point at a valid `net_device`
+    /// in the state the type invariant describes.
+    pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::net_device) -> &'a Self {
+        // CAST: `Self` is `repr(transparent)` over `net_device`.
+        // SAFETY: By the function's safety requirements.
+        unsafe { &*ptr.cast() }
+    }
+
+    pub(super) fn as_raw(&self) -> *mut bindings::net_device {
+        self.0.get()
+    }
+
+    /// Interface index.
+    pub(crate) fn ifindex(&self) -> i32 {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { (*self.as_raw()).ifindex }
+    }
+
+
+    /// Current MAC address.
+    pub(crate) fn mac(&self) -> MacAddr {
+        let mut addr = [0u8; 6];
+        // SAFETY: By the type invariant the device is valid; an Ethernet
+        // device's `dev_addr` holds at least `ETH_ALEN` bytes.
+        unsafe {
+            core::ptr::copy_nonoverlapping((*self.as_raw()).dev_addr, addr.as_mut_ptr(), 6);
+        }
+        addr
+    }
+
+
+    /// Whether the device is administratively up.
+    pub(crate) fn is_running(&self) -> bool {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_running(self.as_raw()) }
+    }
+
+
+    /// Whether the device is in promiscuous mode.
+    pub(crate) fn is_promisc(&self) -> bool {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_PROMISC != 0 }
+    }
+
+    /// Copies the uplink's operational state (carrier, dormant, testing) to
+    /// this stacked device. Called under RTNL.
+    pub(crate) fn transfer_operstate(&self, from: &Device) {
+        // SAFETY: By the type invariant both devices are valid.
+        unsafe { bindings::netif_stacked_transfer_operstate(from.as_raw(), self.as_raw()) };
+    }
+
+    /// Adds `addr` to the device's unicast filter. Called under RTNL.
+    pub(crate) fn uc_add(&self, addr: &MacAddr) -> Result {
+        // SAFETY: By the type invariant the device is valid; `addr` is 6 bytes.
+        kernel::error::to_result(unsafe { bindings::dev_uc_add(self.as_raw(), addr.as_ptr()) })
+    }
+
+    /// Removes `addr` from the device's unicast filter. Called under RTNL.
+    pub(crate) fn uc_del(&self, addr: &MacAddr) -> Result {
+        // SAFETY: By the type invariant the device is valid; `addr` is 6 bytes.
+        kernel::error::to_result(unsafe { bindings::dev_uc_del(self.as_raw(), addr.as_ptr()) })
+    }
+
+    /// Mirrors `from`'s secondary unicast and multicast lists into this
+    /// device's filters (`ndo_set_rx_mode` of a stacked device).
+    pub(crate) fn sync_addr_lists(&self, from: &Device) {
+        // SAFETY: By the type invariant both devices are valid; the caller
+        // holds `from`'s address lock, as `ndo_set_rx_mode` does.
+        unsafe {
+            bindings::dev_uc_sync(self.as_raw(), from.as_raw());
+            bindings::dev_mc_sync(self.as_raw(), from.as_raw());
+        }
+    }
+
+    /// Undoes [`Device::sync_addr_lists`].
+    pub(crate) fn unsync_addr_lists(&self, from: &Device) {
+        // SAFETY: By the type invariant both devices are valid.
+        unsafe {
+            bindings::dev_uc_unsync(self.as_raw(), from.as_raw());
+            bindings::dev_mc_unsync(self.as_raw(), from.as_raw());
+        }
+    }
+
+    /// Transmits `skb` on this device through its qdisc and driver.
+    ///
+    /// Returns whether the driver took the frame; a refused frame was freed
+    /// by the core.
+    pub(crate) fn queue_xmit(&self, mut skb: SkBuff) -> Delivery {
+        skb.set_dev(self.as_raw());
+        // SAFETY: By the type invariant the device is valid; `__dev_queue_xmit`
+        // takes over our reference to the buffer whatever it returns.
+        let ret = unsafe { bindings::__dev_queue_xmit(skb.into_raw(), core::ptr::null_mut()) };
+        if ret == 0 {
+            Delivery::Accepted
+        } else {
+            Delivery::Dropped
+        }
+    }
+
+    /// Prepares `skb`, received from another device, for this device's
+    /// receive path: scrubs it, checks it fits the MTU, sets `dev` and the
+    /// protocol. On `Err` the buffer was freed by the core.
+    pub(crate) fn forward_prepare(&self, skb: SkBuff) -> core::result::Result<SkBuff, ()> {
+        let skb = skb.into_raw();
+        // SAFETY: By the type invariant the device is valid. The buffer's data
+        // starts at its MAC header (see `SkBuff::push_mac_header`).
+        // `__dev_forward_skb` frees it on failure and returns it to us on success.
+        let ret = unsafe { bindings::__dev_forward_skb(self.as_raw(), skb) };
+        if ret != 0 {
+            return Err(());
+        }
+        // SAFETY: On success the reference is still ours.
+        unsafe { SkBuff::from_raw(skb) }.ok_or(())
+    }
+}
+
+/// A counted reference to a `net_device` (`dev_hold`/`dev_put`).
+///
+/// # Invariants
+///
+/// `self.0` is a valid `net_device` on which this value holds a reference.
+pub(crate) struct DeviceRef(NonNull<bindings::net_device>);
+
+// SAFETY: A held device reference may be used and released on any CPU.
+unsafe impl Send for DeviceRef {}
+// SAFETY: `&DeviceRef` only gives out `&Device`, which is `Sync`.
+unsafe impl Sync for DeviceRef {}
+
+impl DeviceRef {
+    /// Takes a reference on `dev`.
+    pub(crate) fn new(dev: &Device) -> Self {
+        // SAFETY: By the type invariant of `Device` the device is valid.
+        unsafe { bindings::svnic_dev_hold(dev.as_raw()) };
+        // INVARIANT: a reference was taken just above.
+        // SAFETY: `as_raw` of a reference is never null.
+        Self(unsafe { NonNull::new_unchecked(dev.as_raw()) })
+    }
+}
+
+impl core::ops::Deref for DeviceRef {
+    type Target = Device;
+
+    fn deref(&self) -> &Device {
+        // SAFETY: By the type invariant, the device is valid while we hold a
+        // reference; the owner of a `DeviceRef` drops it before the device
+        // is unregistered (see `crate::net::link`).
+        unsafe { Device::from_raw(self.0.as_ptr()) }
+    }
+}
+
+impl Drop for DeviceRef {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold a reference, released here.
+        unsafe { bindings::svnic_dev_put(self.0.as_ptr()) };
+    }
+}

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * svnic: one-line wrappers for `static inline` kernel functions, called from
+ * the Rust abstraction layer in rust/net/. Keep it to wrappers only.
+ */
+#include "helpers.h"
+
+void *svnic_netdev_priv(const struct net_device *dev)
+{
+	return netdev_priv(dev);
+}
+
+struct net *svnic_dev_net(const struct net_device *dev)
+{
+	return dev_net(dev);
+}
+
+void svnic_dev_hold(struct net_device *dev)
+{
+	dev_hold(dev);
+}
+
+void svnic_dev_put(struct net_device *dev)
+{
+	dev_put(dev);
+}
+
+bool svnic_netif_running(const struct net_device *dev)
+{
+	return netif_running(dev);
+}
+
+bool svnic_netif_carrier_ok(const struct net_device *dev)
+{
+	return netif_carrier_ok(dev);
+}
+
+void svnic_eth_hw_addr_random(struct net_device *dev)
+{
+	eth_hw_addr_random(dev);
+}
+
+void *svnic_rx_handler_data(const struct net_device *dev)
+{
+	return rcu_dereference_rtnl(dev->rx_handler_data);
+}
+
+struct net_device *svnic_netdev_notifier_info_to_dev(const struct netdev_notifier_info *info)
+{
+	return netdev_notifier_info_to_dev(info);
+}
+
+void svnic_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			  int (*poll)(struct napi_struct *, int))
+{
+	netif_napi_add(dev, napi, poll);
+}
+
+void svnic_netif_napi_del(struct napi_struct *napi)
+{
+	netif_napi_del(napi);
+}
+
+gro_result_t svnic_napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb)
+{
+	return napi_gro_receive(napi, skb);
+}
+
+void svnic_kfree_skb(struct sk_buff *skb)
+{
+	kfree_skb(skb);
+}
+
+void svnic_consume_skb(struct sk_buff *skb)
+{
+	consume_skb(skb);
+}
+
+struct sk_buff *svnic_skb_share_check(struct sk_buff *skb)
+{
+	return skb_share_check(skb, GFP_ATOMIC);
+}
+
+unsigned char *svnic_skb_mac_header(const struct sk_buff *skb)
+{
+	return skb_mac_header(skb);
+}
+
+u32 svnic_nla_get_u32(const struct nlattr *nla)
+{
+	return nla_get_u32(nla);
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * svnic: one-line wrappers for kernel functions that are `static inline` (or
+ * macros) and so have no symbol Rust could call. Nothing else lives here.
+ */
+#ifndef SVNIC_HELPERS_H
+#define SVNIC_HELPERS_H
+
+#include <linux/etherdevice.h>
+#include <linux/netdevice.h>
+#include <linux/rtnetlink.h>
+#include <linux/skbuff.h>
+#include <net/netlink.h>
+
+void *svnic_netdev_priv(const struct net_device *dev);
+struct net *svnic_dev_net(const struct net_device *dev);
+void svnic_dev_hold(struct net_device *dev);
+void svnic_dev_put(struct net_device *dev);
+bool svnic_netif_running(const struct net_device *dev);
+bool svnic_netif_carrier_ok(const struct net_device *dev);
+void svnic_eth_hw_addr_random(struct net_device *dev);
+void *svnic_rx_handler_data(const struct net_device *dev);
+struct net_device *svnic_netdev_notifier_info_to_dev(const struct netdev_notifier_info *info);
+void svnic_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
+			  int (*poll)(struct napi_struct *, int));
+void svnic_netif_napi_del(struct napi_struct *napi);
+gro_result_t svnic_napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb);
+void svnic_kfree_skb(struct sk_buff *skb);
+void svnic_consume_skb(struct sk_buff *skb);
+struct sk_buff *svnic_skb_share_check(struct sk_buff *skb);
+unsigned char *svnic_skb_mac_header(const struct sk_buff *skb);
+u32 svnic_nla_get_u32(const struct nlattr *nla);
+
+#endif /* SVNIC_HELPERS_H */

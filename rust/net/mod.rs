@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The safe abstraction layer between svnic and the kernel's networking core.
+//!
+//! Every `unsafe` block of svnic lives below this module, shaped like
+//! `rust/kernel/net/phy.rs`: transparent wrappers with documented invariants
+//! ([`device::Device`], [`napi::Napi`]), owned types with RAII
+//! ([`skb::SkBuff`], [`device::DeviceRef`], [`link::Registration`]) and
+//! `extern "C"` trampolines that turn callbacks into calls of a safe trait
+//! ([`link::Driver`]). The driver files above it (`pf.rs`, `ring.rs`, ...)
+//! contain no `unsafe`.
+
+pub(crate) mod bindings;
+pub(crate) mod device;
+pub(crate) mod link;
+pub(crate) mod napi;
+pub(crate) mod skb;

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Owned socket buffers.
+//!
+//! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
+
+use super::bindings;
+use crate::ether::MacAddr;
+use core::ptr::NonNull;
+
+/// An owned `struct sk_buff`.
+///
+/// Dropping it frees the buffer as a drop (`kfree_skb`, visible to drop
+/// monitors).
+///
+/// # Invariants
+///
+/// `self.0` points at a valid `sk_buff` of which this value owns one reference.
+pub(crate) struct SkBuff(NonNull<bindings::sk_buff>);
+
+// SAFETY: An `sk_buff` is not tied to the thread that created it; the kernel
+// passes buffers between CPUs and contexts all the time.
+unsafe impl Send for SkBuff {}
+
+impl SkBuff {
+    /// Takes ownership of `ptr`; `None` if it is null.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` is null or a valid `sk_buff` whose reference the caller hands over.
+    pub(super) unsafe fn from_raw(ptr: *mut bindings::sk_buff) -> Option<Self> {
+        // INVARIANT: the caller hands over a valid reference.
+        NonNull::new(ptr).map(Self)
+    }
+
+    /// Gives up ownership and returns the raw pointer.
+    pub(super) fn into_raw(self) -> *mut bindings::sk_buff {
+        let ptr = self.0.as_ptr();
+        core::mem::forget(self);
+        ptr
+    }
+
+    pub(super) fn as_raw(&self) -> *mut bindings::sk_buff {
+        self.0.as_ptr()
+    }
+
+    /// Sets the device the buffer belongs to.
+    pub(super) fn set_dev(&mut self, dev: *mut bindings::net_device) {
+        // SAFETY: By the type invariant the buffer is valid and ours.
+        unsafe { (*self.as_raw()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_1.dev = dev };
+    }
+
+    /// Length of the frame in bytes.
+    pub(crate) fn len(&self) -> u32 {
+        // SAFETY: By the type invariant, the buffer is valid.
+        unsafe { (*self.as_raw()).len }
+    }
+
+    /// Destination address of the Ethernet header.
+    ///
+    /// Only for buffers whose MAC header was set by `eth_type_trans`, such as
+    /// the ones a receive handler gets ([`super::rx_handler`]).
+    pub(crate) fn eth_dest(&self) -> MacAddr {
+        let mut addr = [0u8; 6];
+        // SAFETY: By the type invariant, the buffer is valid; receive handlers
+        // see buffers after `eth_type_trans`, which set the MAC header and
+        // pulled a whole Ethernet header, so 6 bytes are readable there.
+        unsafe {
+            let hdr = bindings::svnic_skb_mac_header(self.as_raw());
+            core::ptr::copy_nonoverlapping(hdr, addr.as_mut_ptr(), addr.len());
+        }
+        addr
+    }
+
+    /// Makes a clone sharing the data, for delivery to a second receiver.
+    pub(crate) fn try_clone(&self) -> Option<SkBuff> {
+        // SAFETY: By the type invariant, the buffer is valid; `skb_clone`
+        // returns a new owned reference or null.
+        unsafe {
+            SkBuff::from_raw(bindings::skb_clone(
+                self.as_raw(),
+                bindings::SVNIC_GFP_ATOMIC,
+            ))
+        }
+    }
+
+    /// Moves `data` back to the MAC header, undoing `eth_type_trans`'s pull,
+    /// so that the buffer can be forwarded as a whole frame.
+    pub(crate) fn push_mac_header(&mut self) {
+        let skb = self.as_raw();
+        // SAFETY: By the type invariant, the buffer is valid. Its MAC header
+        // lies `data - mac_header` bytes before `data` in the same head
+        // buffer (set by `eth_type_trans`), so the push stays inside it.
+        unsafe {
+            let mac = bindings::svnic_skb_mac_header(skb);
+            let pulled = (*skb).data.offset_from(mac);
+            if pulled > 0 {
+                bindings::skb_push(skb, pulled as u32);
+            }
+        }
+    }
+
+}
+
+impl Drop for SkBuff {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own a reference, released here.
+        unsafe { bindings::svnic_kfree_skb(self.as_raw()) };
+    }
+}

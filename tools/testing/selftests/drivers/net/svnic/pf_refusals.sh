@@ -1,0 +1,81 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Bad `ip link add ... type svnic` requests are refused with an errno and an
+# extack message, and leave nothing behind.
+
+source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
+
+# expect_refusal NS "message" ip-link-add-args...
+expect_refusal()
+{
+	local ns=$1 msg=$2
+	shift 2
+	local out
+	out=$(ip -n "$ns" link add "$@" 2>&1)
+	if [ $? -eq 0 ]; then
+		check_err 1 "'ip link add $*' was accepted"
+		return
+	fi
+	echo "$out" | grep -qF "$msg"
+	check_err $? "'ip link add $*' said '$out', expected '$msg'"
+}
+
+svnic_count()
+{
+	ip -n "$1" -d link show | grep -c "svnic" || true
+}
+
+test_no_uplink()
+{
+	RET=0
+	expect_refusal "$NS_HOST" "an uplink is required" bad0 type svnic
+	log_test "no uplink: refused with a message"
+}
+
+test_uplink_in_use()
+{
+	RET=0
+	expect_refusal "$NS_HOST" "uplink is already in use" pf1 link up0 type svnic
+	ip -n "$NS_HOST" link add br0 type bridge
+	ip -n "$NS_HOST" link add up1 type veth peer name peer1
+	ip -n "$NS_HOST" link set up1 master br0
+	expect_refusal "$NS_HOST" "uplink is already in use" pf2 link up1 type svnic
+	ip -n "$NS_HOST" link del up1
+	ip -n "$NS_HOST" link del br0
+	log_test "uplink already bound (PF, bridge port): refused"
+}
+
+test_stacked_loop()
+{
+	RET=0
+	expect_refusal "$NS_HOST" "cannot be an svnic device" pf3 link pf0 type svnic
+	log_test "svnic on svnic: refused"
+}
+
+test_not_ethernet()
+{
+	RET=0
+	expect_refusal "$NS_HOST" "must be an Ethernet device" pf4 link lo type svnic
+	log_test "loopback uplink: refused"
+}
+
+test_nothing_left()
+{
+	RET=0
+	[ "$(svnic_count "$NS_HOST")" -eq 1 ]
+	check_err $? "refused requests left svnic devices behind"
+	ip netns exec "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	check_err $? "the existing PF broke after the refusals"
+	log_test "refusals leave no device behind and the PF works"
+}
+
+trap defer_scopes_cleanup EXIT
+svnic_require_module
+svnic_topo
+test_no_uplink
+test_uplink_in_use
+test_stacked_loop
+test_not_ethernet
+test_nothing_left
+exit "$EXIT_STATUS"

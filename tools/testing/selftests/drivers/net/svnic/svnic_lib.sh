@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Common setup for the svnic selftests. Sources the kernel's
+# selftests/net/lib.sh: from $NET_LIB if set (the VM runner points it into
+# the kernel tree), else from where it sits when these tests are copied into
+# a kernel tree at tools/testing/selftests/drivers/net/svnic/.
+
+svnic_dir=$(dirname "$(readlink -e "${BASH_SOURCE[0]}")")
+# shellcheck source=/dev/null
+source "${NET_LIB:-$svnic_dir/../../../net/lib.sh}"
+
+# The module must be loaded (the runner does it; so does `modprobe svnic`).
+svnic_require_module()
+{
+	if [ ! -d /sys/module/svnic ]; then
+		modprobe -q svnic 2>/dev/null || {
+			echo "SKIP: svnic module not loaded"
+			exit "$ksft_skip"
+		}
+	fi
+}
+
+# svnic_topo: a veth pair up0 <-> peer0; up0 in $NS_HOST with PF "pf0" on
+# it, peer0 in $NS_PEER. PF 192.0.2.1/24, peer 192.0.2.2/24.
+svnic_topo()
+{
+	setup_ns NS_HOST NS_PEER || exit "$ksft_skip"
+	defer cleanup_ns "$NS_HOST" "$NS_PEER"
+	ip -n "$NS_HOST" link add up0 type veth peer name peer0 netns "$NS_PEER"
+	ip -n "$NS_HOST" link add pf0 link up0 type svnic
+	ip -n "$NS_HOST" link set up0 up
+	ip -n "$NS_HOST" link set pf0 up
+	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0 nodad
+	ip -n "$NS_PEER" link set peer0 up
+	ip -n "$NS_PEER" addr add 192.0.2.2/24 dev peer0 nodad
+}
+
+# Reads a netdev counter: svnic_stat NS DEV rx_packets
+svnic_stat()
+{
+	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+}

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the svnic test kernel in a virtme-ng VM and run one command in it.
+#
+#   tools/vm/run.sh KDIR OUTDIR COMMAND...
+#
+# The host's file system is shared read-only (plus OUTDIR read-write), the
+# command runs as root in the repository's directory, and this script exits
+# with the command's exit code. The guest's kernel log is saved to
+# OUTDIR/console.log; a WARNING, BUG, Oops, KASAN, UBSAN or lockdep report in
+# it fails the run even when the command succeeded.
+#
+# Environment: SVNIC_VM_TIMEOUT (seconds, default 1200), SVNIC_VM_CPUS (2),
+# SVNIC_VM_MEMORY (2G), SVNIC_VM_KVM (auto|yes|no; auto probes KVM once).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+kdir=$1 out=$2
+shift 2
+cache=${SVNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svnic}
+vng=${SVNIC_VENV:-$cache/venv}/bin/vng
+timeout_s=${SVNIC_VM_TIMEOUT:-1200}
+
+say() { printf 'svnic-vm: %s\n' "$*" >&2; }
+die() { printf 'svnic-vm: error: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$vng" ] || die "virtme-ng not found at $vng (run tools/vm/setup.sh)"
+[ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel image in $kdir"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# KVM guests hang at boot on machines without nested virtualization: use
+# KVM only if a short probe boots, and remember the answer for this kernel.
+kvm=${SVNIC_VM_KVM:-auto}
+probe=$cache/kvm-probe
+if [ "$kvm" = auto ]; then
+	if [ -f "$probe" ]; then
+		kvm=$(cat "$probe")
+	elif [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
+		say "probing KVM (falls back to TCG if the guest does not come up in 45 s)"
+		if timeout 45 "$vng" --run "$kdir" --user root --exec true </dev/null >/dev/null 2>&1; then
+			kvm=yes
+		else
+			kvm=no
+		fi
+		echo "$kvm" >"$probe"
+	else
+		kvm=no
+	fi
+fi
+accel=()
+[ "$kvm" = yes ] || accel=(--disable-kvm)
+say "booting $(basename "$(dirname "$kdir")") ($([ "$kvm" = yes ] && echo KVM || echo TCG), timeout ${timeout_s}s)"
+
+rc=0
+timeout --kill-after=10 "$timeout_s" "$vng" --run "$kdir" --user root --cpus "${SVNIC_VM_CPUS:-2}" \
+	--memory "${SVNIC_VM_MEMORY:-2G}" --rwdir "$out" --cwd "$repo" --verbose \
+	"${accel[@]}" --exec "$*" </dev/null >"$out/console.log" 2>&1 || rc=$?
+
+# The command's own output is in the console log between virtme's lines;
+# show it. Kernel messages stay in the log.
+grep -v '^\[ *[0-9]*\.[0-9]*\]' "$out/console.log" | grep -v '^virtme-ng-init:' || true
+
+if [ $rc = 124 ] || [ $rc = 137 ]; then
+	say "the VM timed out after ${timeout_s}s; guest log: $out/console.log"
+	tail -n 30 "$out/console.log" >&2
+	exit 124
+fi
+if grep -qE 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent lock state|kmemleak:.*unreferenced|Kernel panic' "$out/console.log"; then
+	say "the guest kernel log has a splat; failing the run (log: $out/console.log):"
+	grep -nE -A20 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent lock state|kmemleak:|Kernel panic' "$out/console.log" | head -n 80 >&2
+	exit 1
+fi
+exit $rc
