@@ -58,7 +58,6 @@ impl Device {
         unsafe { (*self.as_raw()).ifindex }
     }
 
-
     /// Current MAC address.
     pub(crate) fn mac(&self) -> MacAddr {
         let mut addr = [0u8; 6];
@@ -70,13 +69,11 @@ impl Device {
         addr
     }
 
-
     /// Whether the device is administratively up.
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.
         unsafe { bindings::svnic_netif_running(self.as_raw()) }
     }
-
 
     /// Whether the device is in promiscuous mode.
     pub(crate) fn is_promisc(&self) -> bool {

@@ -256,10 +256,7 @@ unsafe extern "C" fn rx_handler_callback<T: Driver>(
     };
     // SAFETY: The handler's data is the `Port<T>` that registered it; it stays
     // valid until `unbind` unregisters the handler and waits for us.
-    let port = unsafe {
-        let dev = (*raw).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_1.dev;
-        &*(bindings::svnic_rx_handler_data(dev) as *const Port<T>)
-    };
+    let port = unsafe { &*(bindings::svnic_rx_handler_data(skb.dev_raw()) as *const Port<T>) };
     match port.state.uplink_rx(port.dev(), skb) {
         RxAction::Consumed => bindings::rx_handler_result_RX_HANDLER_CONSUMED,
         RxAction::Pass(skb) => {
@@ -563,7 +560,9 @@ impl<T: Driver> Adapter<T> {
         let up = unsafe { bindings::svnic_netdev_notifier_info_to_dev(info.cast()) };
         // SAFETY: `up` is a valid device; RTNL is held for these events.
         let handler = unsafe { (*up).rx_handler };
-        if handler.map(|f| f as *const () as usize) != Some(rx_handler_callback::<T> as *const () as usize) {
+        if handler.map(|f| f as *const () as usize)
+            != Some(rx_handler_callback::<T> as *const () as usize)
+        {
             return bindings::NOTIFY_DONE as c_int;
         }
         // SAFETY: The uplink's handler is ours, so its data is a live port

@@ -44,10 +44,28 @@ impl SkBuff {
         self.0.as_ptr()
     }
 
+    /// Where the buffer's `dev` pointer lives (inside anonymous unions).
+    fn dev_slot(&self) -> *mut *mut bindings::net_device {
+        // SAFETY: By the type invariant the buffer is valid.
+        unsafe {
+            &raw mut (*self.as_raw())
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .__bindgen_anon_1
+                .dev
+        }
+    }
+
+    /// The device the buffer belongs to.
+    pub(super) fn dev_raw(&self) -> *mut bindings::net_device {
+        // SAFETY: `dev_slot` points into the valid buffer.
+        unsafe { *self.dev_slot() }
+    }
+
     /// Sets the device the buffer belongs to.
     pub(super) fn set_dev(&mut self, dev: *mut bindings::net_device) {
-        // SAFETY: By the type invariant the buffer is valid and ours.
-        unsafe { (*self.as_raw()).__bindgen_anon_1.__bindgen_anon_1.__bindgen_anon_1.dev = dev };
+        // SAFETY: `dev_slot` points into the valid buffer, which is ours.
+        unsafe { *self.dev_slot() = dev };
     }
 
     /// Length of the frame in bytes.
@@ -99,7 +117,6 @@ impl SkBuff {
             }
         }
     }
-
 }
 
 impl Drop for SkBuff {

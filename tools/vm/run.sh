@@ -5,14 +5,16 @@
 #
 #   tools/vm/run.sh KDIR OUTDIR COMMAND...
 #
-# The host's file system is shared read-only (plus OUTDIR read-write), the
-# command runs as root in the repository's directory, and this script exits
-# with the command's exit code. The guest's kernel log is saved to
-# OUTDIR/console.log; a WARNING, BUG, Oops, KASAN, UBSAN or lockdep report in
-# it fails the run even when the command succeeded.
+# The host's file system is shared (system directories get throw-away
+# overlays, OUTDIR is writable), the command runs as root in the repository's
+# directory, its output is printed here, and this script exits with its exit
+# code. The guest kernel's console is saved to OUTDIR/console.log; a WARNING,
+# BUG, Oops, KASAN, UBSAN or lockdep report in it fails the run even when the
+# command succeeded.
 #
 # Environment: SVNIC_VM_TIMEOUT (seconds, default 1200), SVNIC_VM_CPUS (2),
-# SVNIC_VM_MEMORY (2G), SVNIC_VM_KVM (auto|yes|no; auto probes KVM once).
+# SVNIC_VM_MEMORY (2G), SVNIC_VM_KVM (auto|yes|no; auto probes KVM once per
+# machine and falls back to TCG).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -27,12 +29,14 @@ say() { printf 'svnic-vm: %s\n' "$*" >&2; }
 die() { printf 'svnic-vm: error: %s\n' "$*" >&2; exit 1; }
 
 [ -x "$vng" ] || die "virtme-ng not found at $vng (run tools/vm/setup.sh)"
+# vng runs its helpers (virtme-run, ...) from PATH.
+export PATH=$(dirname "$vng"):$PATH
 [ -f "$kdir/arch/x86/boot/bzImage" ] || die "no kernel image in $kdir"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # KVM guests hang at boot on machines without nested virtualization: use
-# KVM only if a short probe boots, and remember the answer for this kernel.
+# KVM only if a short probe boots, and remember the answer.
 kvm=${SVNIC_VM_KVM:-auto}
 probe=$cache/kvm-probe
 if [ "$kvm" = auto ]; then
@@ -54,23 +58,41 @@ accel=()
 [ "$kvm" = yes ] || accel=(--disable-kvm)
 say "booting $(basename "$(dirname "$kdir")") ($([ "$kvm" = yes ] && echo KVM || echo TCG), timeout ${timeout_s}s)"
 
+# The guest runs a small script that keeps the command's output and exit
+# code apart from the kernel's console.
+{
+	echo "cd '$repo' || exit 1"
+	echo "( $* ) >'$out/guest.log' 2>&1"
+	echo "echo \$? >'$out/guest.rc'"
+} >"$out/guest.sh"
+rm -f "$out/guest.log" "$out/guest.rc"
+
 rc=0
-timeout --kill-after=10 "$timeout_s" "$vng" --run "$kdir" --user root --cpus "${SVNIC_VM_CPUS:-2}" \
-	--memory "${SVNIC_VM_MEMORY:-2G}" --rwdir "$out" --cwd "$repo" --verbose \
-	"${accel[@]}" --exec "$*" </dev/null >"$out/console.log" 2>&1 || rc=$?
+timeout --kill-after=10 "$timeout_s" "$vng" --run "$kdir" --user root \
+	--cpus "${SVNIC_VM_CPUS:-2}" --memory "${SVNIC_VM_MEMORY:-2G}" \
+	--rwdir "$out" --cwd "$repo" --verbose --append "kunit.enable=1" \
+	"${accel[@]}" --exec "bash $out/guest.sh" </dev/null >"$out/console.log" 2>&1 || rc=$?
 
-# The command's own output is in the console log between virtme's lines;
-# show it. Kernel messages stay in the log.
-grep -v '^\[ *[0-9]*\.[0-9]*\]' "$out/console.log" | grep -v '^virtme-ng-init:' || true
-
+if [ -f "$out/guest.log" ]; then
+	cat "$out/guest.log"
+fi
 if [ $rc = 124 ] || [ $rc = 137 ]; then
-	say "the VM timed out after ${timeout_s}s; guest log: $out/console.log"
+	say "the VM timed out after ${timeout_s}s; guest console: $out/console.log"
 	tail -n 30 "$out/console.log" >&2
 	exit 124
 fi
-if grep -qE 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent lock state|kmemleak:.*unreferenced|Kernel panic' "$out/console.log"; then
-	say "the guest kernel log has a splat; failing the run (log: $out/console.log):"
-	grep -nE -A20 'WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent lock state|kmemleak:|Kernel panic' "$out/console.log" | head -n 80 >&2
+if [ -f "$out/guest.rc" ]; then
+	rc=$(cat "$out/guest.rc")
+else
+	say "the guest did not finish the command (vng exit $rc); console: $out/console.log"
+	tail -n 30 "$out/console.log" >&2
+	rc=1
+fi
+
+splat='WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|kmemleak:.*unreferenced|Kernel panic|hung_task|soft lockup|refcount_t:|unregister_netdevice: waiting'
+if grep -qE "$splat" "$out/console.log"; then
+	say "the guest kernel log has a splat; failing the run (console: $out/console.log):"
+	grep -nE -A25 "$splat" "$out/console.log" | head -n 100 >&2
 	exit 1
 fi
-exit $rc
+exit "$rc"

@@ -36,8 +36,8 @@ test_peer_to_pf()
 test_uplink_own_traffic()
 {
 	RET=0
-	ip -n "$NS_HOST" addr add 198.51.100.1/24 dev up0 nodad
-	ip -n "$NS_PEER" addr add 198.51.100.2/24 dev peer0 nodad
+	ip -n "$NS_HOST" addr add 198.51.100.1/24 dev up0
+	ip -n "$NS_PEER" addr add 198.51.100.2/24 dev peer0
 	ip netns exec "$NS_PEER" ping -c 3 -i 0.2 -W 2 198.51.100.1 >/dev/null
 	check_err $? "the uplink's own address is unreachable with a PF on it"
 	log_test "uplink keeps its own traffic"
@@ -59,7 +59,7 @@ test_pf_in_other_netns()
 	ip -n "$NS_HOST" link set pf0 netns "$NS_GUEST"
 	check_err $? "moving the PF to another namespace failed"
 	ip -n "$NS_GUEST" link set pf0 up
-	ip -n "$NS_GUEST" addr add 192.0.2.1/24 dev pf0 nodad
+	ip -n "$NS_GUEST" addr add 192.0.2.1/24 dev pf0
 	ip netns exec "$NS_GUEST" ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "the PF stopped passing traffic after a namespace move"
 	ip -n "$NS_GUEST" link set pf0 netns "$NS_HOST"

@@ -15,7 +15,7 @@ test_del_pf_frees_uplink()
 	ip -n "$NS_HOST" link add pf0 link up0 type svnic
 	check_err $? "the uplink was not released by the deleted PF"
 	ip -n "$NS_HOST" link set pf0 up
-	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0 nodad
+	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
 	ip netns exec "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "a PF re-created on the same uplink does not pass traffic"
 	log_test "delete PF, re-create on the same uplink"

@@ -31,9 +31,9 @@ svnic_topo()
 	ip -n "$NS_HOST" link add pf0 link up0 type svnic
 	ip -n "$NS_HOST" link set up0 up
 	ip -n "$NS_HOST" link set pf0 up
-	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0 nodad
+	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
 	ip -n "$NS_PEER" link set peer0 up
-	ip -n "$NS_PEER" addr add 192.0.2.2/24 dev peer0 nodad
+	ip -n "$NS_PEER" addr add 192.0.2.2/24 dev peer0
 }
 
 # Reads a netdev counter: svnic_stat NS DEV rx_packets
