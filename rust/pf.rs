@@ -218,7 +218,7 @@ pub(crate) struct SvnicModule {
 impl kernel::Module for SvnicModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let link = link::Registration::<Pf>::new()?;
-        pr_info!("svnic: loaded\n");
+        pr_info!("loaded\n");
         Ok(Self { _link: link })
     }
 }

@@ -12,7 +12,9 @@
 # The built tree is cached in $SVNIC_CACHE (default ~/.cache/svnic) under a
 # key made of the source's sha256, the config fragment, this script and the
 # toolchain versions, so only a new machine or a changed input pays for a
-# build. Set SVNIC_KERNEL_FLAVOUR=debug for the debug fragment (if present).
+# build. SVNIC_KERNEL_FLAVOUR picks the fragments: debug (default: svnic.config
+# plus svnic-debug.config, for tests and the demo) or plain (svnic.config
+# only, for benchmarks).
 set -euo pipefail
 
 # Bump when the way the tree is configured or built changes (it is part of
@@ -22,7 +24,7 @@ RECIPE=1
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cache=${SVNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svnic}
-flavour=${SVNIC_KERNEL_FLAVOUR:-plain}
+flavour=${SVNIC_KERNEL_FLAVOUR:-debug}
 jobs=${SVNIC_JOBS:-$(nproc)}
 export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 
@@ -105,6 +107,11 @@ for f in "${fragments[@]}"; do
 		case "$line" in
 		CONFIG_*=y | CONFIG_*=m)
 			grep -qx "$line" .config || { say "config: $line did not stick"; bad=1; }
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#\# }
+			sym=${sym%% *}
+			! grep -q "^$sym=[ym]" .config || { say "config: $sym is still on"; bad=1; }
 			;;
 		esac
 	done <"$f"

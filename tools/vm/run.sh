@@ -70,7 +70,7 @@ rm -f "$out/guest.log" "$out/guest.rc"
 rc=0
 timeout --kill-after=10 "$timeout_s" "$vng" --run "$kdir" --user root \
 	--cpus "${SVNIC_VM_CPUS:-2}" --memory "${SVNIC_VM_MEMORY:-2G}" \
-	--rwdir "$out" --cwd "$repo" --verbose --append "kunit.enable=1" \
+	--rwdir "$out" --cwd "$repo" --verbose --force-9p --append "kunit.enable=1" \
 	"${accel[@]}" --exec "bash $out/guest.sh" </dev/null >"$out/console.log" 2>&1 || rc=$?
 
 if [ -f "$out/guest.log" ]; then
