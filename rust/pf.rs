@@ -2,93 +2,83 @@
 
 //! The physical function: `ip link add NAME link UPLINK type svnic`.
 //!
-//! The PF is the host's port on the device. Frames it transmits leave
-//! through the uplink; frames that arrive on the uplink for the PF's address
-//! (and broadcast/multicast, and everything while the PF is promiscuous) are
-//! put on the PF's RX ring by the uplink's receive handler and delivered by
-//! the PF's NAPI poll, with GRO.
+//! The PF is the host's port on the device and owns the embedded switch
+//! ([`crate::eswitch`]) and the VFs (`sriov_numvfs`). Frames it transmits go
+//! through the switch (to a VF, or out of the uplink); frames the switch
+//! delivers to it are put on its RX ring and handed to the stack by its
+//! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
-    ether::{self, MacAddr, UplinkRx},
+    eswitch::{Eswitch, VfRef},
+    ether::{self, MacAddr},
     net::{
-        device::{Delivery, Device, DeviceRef},
-        link::{self, ExtAck, LinkStats, RxAction},
+        device::{Device, DeviceRef},
+        link::{self, ExtAck, LinkRef, RxAction, Sriov, VfChange, VfInfo, VfStats},
         napi::Napi,
+        ops::{LinkStats, NetdevOps},
         skb::SkBuff,
+        sriov::VfDevice,
     },
     ring::{Ring, RING_SIZE_DEFAULT},
+    stats::Counters,
+    vf::Vf,
 };
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{
-    new_spinlock_irq,
+    new_mutex, new_spinlock_irq,
     prelude::*,
-    sync::SpinLockIrq, //
+    sync::{Arc, Mutex, SpinLockIrq},
 };
 
-/// Software counters of one port.
-#[derive(Default)]
-struct Counters {
-    rx_packets: AtomicU64,
-    rx_bytes: AtomicU64,
-    rx_dropped: AtomicU64,
-    multicast: AtomicU64,
-    tx_packets: AtomicU64,
-    tx_bytes: AtomicU64,
-    tx_dropped: AtomicU64,
-}
-
-impl Counters {
-    fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Relaxed);
-    }
-
-    fn snapshot(&self) -> LinkStats {
-        LinkStats {
-            rx_packets: self.rx_packets.load(Relaxed),
-            rx_bytes: self.rx_bytes.load(Relaxed),
-            rx_dropped: self.rx_dropped.load(Relaxed),
-            multicast: self.multicast.load(Relaxed),
-            tx_packets: self.tx_packets.load(Relaxed),
-            tx_bytes: self.tx_bytes.load(Relaxed),
-            tx_dropped: self.tx_dropped.load(Relaxed),
-        }
-    }
+/// The VFs of a PF: netdevs and their parent devices, index = VF number.
+///
+/// Fields drop in declaration order: netdev references before devices.
+struct VfSet {
+    netdevs: KVec<VfRef>,
+    devices: KVec<VfDevice>,
 }
 
 /// State of one PF.
 ///
-/// Lock order: `rx` is a leaf lock, taken with interrupts off from the
-/// uplink's receive handler and from the NAPI poll.
+/// Locking: `vfs` is taken under RTNL only (configuration paths); `rx` is a
+/// leaf spinlock taken with interrupts off on the data path.
 #[pin_data]
 pub(crate) struct Pf {
-    uplink: DeviceRef,
+    esw: Arc<Eswitch>,
     #[pin]
     rx: SpinLockIrq<Ring<SkBuff>>,
     #[pin]
     napi: Napi,
+    #[pin]
+    vfs: Mutex<VfSet>,
+    /// The PF's own reference, handed to the switch (until teardown).
+    #[pin]
+    me: Mutex<Option<LinkRef<Pf>>>,
+    total_vfs: u16,
     stats: Counters,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
 }
 
 impl Pf {
-    /// Queues a frame from the uplink on the PF's RX ring.
-    fn enqueue(&self, dev: &Device, mut skb: SkBuff) {
+    /// A frame the switch delivers to the PF (BH context).
+    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
+        if !dev.is_running() {
+            Counters::add(&self.stats.rx_dropped, 1);
+            return;
+        }
         skb.push_mac_header();
         let len = u64::from(skb.len());
-        let multicast = ether::is_multicast(&skb.eth_dest());
+        let dst = skb.eth_dest().unwrap_or([0; 6]);
         let Ok(skb) = dev.forward_prepare(skb) else {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         };
-        let full = self.rx.lock().push(skb);
-        match full {
+        let pushed = self.rx.lock().push(skb);
+        match pushed {
             Ok(()) => {
-                Counters::add(&self.stats.rx_packets, 1);
-                Counters::add(&self.stats.rx_bytes, len);
-                if multicast {
-                    Counters::add(&self.stats.multicast, 1);
-                }
+                self.stats
+                    .rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
                 self.napi.schedule();
             }
             // The ring is full: drop (outside the lock) and count.
@@ -99,78 +89,103 @@ impl Pf {
         }
     }
 
-    fn uplink_mac_filter_del(&self, addr: &MacAddr) {
-        if self.uc_added.swap(false, Relaxed) {
-            let _ = self.uplink.uc_del(addr);
-        }
+    fn uplink(&self) -> &DeviceRef {
+        self.esw.uplink()
     }
 
     fn uplink_mac_filter_add(&self, addr: &MacAddr) -> Result {
-        if *addr != self.uplink.mac() {
-            self.uplink.uc_add(addr)?;
+        if *addr != self.uplink().mac() {
+            self.uplink().uc_add(addr)?;
             self.uc_added.store(true, Relaxed);
         }
         Ok(())
     }
-}
 
-impl link::Driver for Pf {
-    const KIND: &'static CStr = c"svnic";
-
-    fn new(dev: &Device, uplink: &Device, _extack: &ExtAck) -> Result<impl PinInit<Self, Error>> {
-        let ring = Ring::new(RING_SIZE_DEFAULT)?;
-        Ok(try_pin_init!(Self {
-            uplink: DeviceRef::new(uplink),
-            rx <- new_spinlock_irq!(ring, "svnic_pf_rx"),
-            napi <- link::new_napi::<Self>(dev),
-            stats: Counters::default(),
-            uc_added: AtomicBool::new(false),
-        }? Error))
+    /// Publishes the PF and `vfs` to the switch. Under RTNL.
+    fn publish(&self, vfs: &VfSet) -> Result {
+        let mut refs = KVec::with_capacity(vfs.netdevs.len(), GFP_KERNEL)?;
+        for vf in vfs.netdevs.iter() {
+            refs.push(vf.clone(), GFP_KERNEL)?;
+        }
+        let me = self.me.lock().clone();
+        self.esw.publish(me, refs)
     }
 
+    /// Removes every VF: out of the switch first, then unregistered.
+    /// Under RTNL.
+    fn remove_vfs(&self, vfs: &mut VfSet) {
+        let _ = self.publish(&VfSet {
+            netdevs: KVec::new(),
+            devices: KVec::new(),
+        });
+        for vf in vfs.netdevs.iter() {
+            vf.unregister();
+        }
+        vfs.netdevs.clear();
+        vfs.devices.clear();
+    }
+
+    /// Creates VFs `0..n`; on failure removes the ones made. Under RTNL.
+    fn add_vfs(&self, sriov: &Sriov<'_, Self>, vfs: &mut VfSet, n: u16) -> Result {
+        for i in 0..n {
+            let made = sriov.new_vf_device(i).and_then(|parent| {
+                let esw = self.esw.clone();
+                let netdev = sriov.register_vf(i, &parent, |dev| Vf::new(dev, i, esw))?;
+                Ok((parent, netdev))
+            });
+            let (parent, netdev) = match made {
+                Ok(m) => m,
+                Err(e) => {
+                    self.remove_vfs(vfs);
+                    return Err(e);
+                }
+            };
+            if let Err(e) = vfs
+                .devices
+                .push(parent, GFP_KERNEL)
+                .and_then(|()| vfs.netdevs.push(netdev, GFP_KERNEL))
+            {
+                self.remove_vfs(vfs);
+                return Err(e.into());
+            }
+        }
+        if let Err(e) = self.publish(vfs) {
+            self.remove_vfs(vfs);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on VF `vf`. Under RTNL.
+    fn with_vf<R>(&self, vf: u16, f: impl FnOnce(&Vf, &Device) -> Result<R>) -> Result<R> {
+        let vfs = self.vfs.lock();
+        let r = vfs.netdevs.get(usize::from(vf)).ok_or(EINVAL)?;
+        let state = r.state().ok_or(ENODEV)?;
+        f(state, r.dev())
+    }
+}
+
+impl NetdevOps for Pf {
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
         self.napi.enable();
-        dev.transfer_operstate(&self.uplink);
+        dev.transfer_operstate(self.uplink());
         Ok(())
     }
 
     fn stop(&self, dev: &Device) {
         self.napi.disable();
         self.rx.lock().purge();
-        self.uplink.unsync_addr_lists(dev);
-        self.uplink_mac_filter_del(&dev.mac());
+        self.uplink().unsync_addr_lists(dev);
+        if self.uc_added.swap(false, Relaxed) {
+            let _ = self.uplink().uc_del(&dev.mac());
+        }
     }
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
         let len = u64::from(skb.len());
-        match self.uplink.queue_xmit(skb) {
-            Delivery::Accepted => {
-                Counters::add(&self.stats.tx_packets, 1);
-                Counters::add(&self.stats.tx_bytes, len);
-            }
-            Delivery::Dropped => Counters::add(&self.stats.tx_dropped, 1),
-        }
-    }
-
-    fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction {
-        if !dev.is_running() {
-            return RxAction::Pass(skb);
-        }
-        match ether::classify_uplink_rx(&skb.eth_dest(), &dev.mac(), dev.is_promisc()) {
-            UplinkRx::Pass => RxAction::Pass(skb),
-            UplinkRx::ToPf => {
-                self.enqueue(dev, skb);
-                RxAction::Consumed
-            }
-            UplinkRx::CopyToPf => {
-                match skb.try_clone() {
-                    Some(copy) => self.enqueue(dev, copy),
-                    None => Counters::add(&self.stats.rx_dropped, 1),
-                }
-                RxAction::Pass(skb)
-            }
-        }
+        self.stats.tx(len);
+        let _ = self.esw.tx_from_pf(skb);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
@@ -188,7 +203,7 @@ impl link::Driver for Pf {
     }
 
     fn set_rx_mode(&self, dev: &Device) {
-        self.uplink.sync_addr_lists(dev);
+        self.uplink().sync_addr_lists(dev);
     }
 
     fn set_mac(&self, dev: &Device, old: &MacAddr, new: &MacAddr) -> Result {
@@ -199,18 +214,118 @@ impl link::Driver for Pf {
                 return Err(e);
             }
             if had_old {
-                let _ = self.uplink.uc_del(old);
+                let _ = self.uplink().uc_del(old);
             }
         }
         Ok(())
     }
 
+    fn mac_changed(&self, _dev: &Device) {
+        let _ = self.esw.refresh();
+    }
+
     fn stats(&self, _dev: &Device) -> LinkStats {
-        self.stats.snapshot()
+        self.stats.link_stats()
     }
 }
 
-/// The module: registers the `svnic` link type.
+impl link::Driver for Pf {
+    const KIND: &'static CStr = c"svnic";
+
+    fn new(dev: &Device, uplink: &Device, _extack: &ExtAck) -> Result<impl PinInit<Self, Error>> {
+        let ring = Ring::new(RING_SIZE_DEFAULT)?;
+        let esw = Arc::new(Eswitch::new(DeviceRef::new(uplink))?, GFP_KERNEL)?;
+        Ok(try_pin_init!(Self {
+            esw,
+            rx <- new_spinlock_irq!(ring, "svnic_pf_rx"),
+            napi <- link::new_napi::<Self>(dev),
+            vfs <- new_mutex!(VfSet { netdevs: KVec::new(), devices: KVec::new() }, "svnic_pf_vfs"),
+            me <- new_mutex!(None, "svnic_pf_me"),
+            total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),
+            stats: Counters::default(),
+            uc_added: AtomicBool::new(false),
+        }? Error))
+    }
+
+    fn registered(&self, me: LinkRef<Self>) {
+        *self.me.lock() = Some(me);
+        let vfs = self.vfs.lock();
+        let _ = self.publish(&vfs);
+    }
+
+    fn teardown(&self) {
+        let mut vfs = self.vfs.lock();
+        self.remove_vfs(&mut vfs);
+        drop(vfs);
+        let _ = self.esw.clear();
+        *self.me.lock() = None;
+    }
+
+    fn uplink_rx(&self, _dev: &Device, skb: SkBuff) -> RxAction {
+        match self.esw.rx_from_uplink(skb) {
+            Some(skb) => RxAction::Pass(skb),
+            None => RxAction::Consumed,
+        }
+    }
+
+    fn uplink_changed(&self) {
+        let vfs = self.vfs.lock();
+        for vf in vfs.netdevs.iter() {
+            if let Some(state) = vf.state() {
+                state.update_carrier(vf.dev());
+            }
+        }
+    }
+
+    fn total_vfs(&self) -> u16 {
+        self.total_vfs
+    }
+
+    fn num_vfs(&self) -> u16 {
+        u16::try_from(self.vfs.lock().netdevs.len()).unwrap_or(u16::MAX)
+    }
+
+    fn set_num_vfs(&self, sriov: &Sriov<'_, Self>, n: u16) -> Result {
+        if n > self.total_vfs {
+            return Err(ERANGE);
+        }
+        let mut vfs = self.vfs.lock();
+        let cur = vfs.netdevs.len();
+        if usize::from(n) == cur {
+            return Ok(());
+        }
+        if n != 0 && cur != 0 {
+            return Err(EBUSY);
+        }
+        if n == 0 {
+            self.remove_vfs(&mut vfs);
+            return Ok(());
+        }
+        self.add_vfs(sriov, &mut vfs, n)
+    }
+
+    fn vf_info(&self, vf: u16) -> Result<VfInfo> {
+        self.with_vf(vf, |state, dev| Ok(state.info(dev)))
+    }
+
+    fn vf_stats(&self, vf: u16) -> Result<VfStats> {
+        self.with_vf(vf, |state, _| Ok(state.counters().vf_stats()))
+    }
+
+    fn set_vf(&self, vf: u16, change: VfChange) -> Result {
+        self.with_vf(vf, |state, dev| {
+            match change {
+                VfChange::Mac(mac) => state.assign_mac(dev, &mac)?,
+                VfChange::SpoofChk(on) => state.set_spoofchk(on),
+                VfChange::Trust(on) => state.set_trusted(on),
+                VfChange::LinkState(ls) => state.set_link_state(dev, ls),
+            }
+            Ok(())
+        })
+    }
+}
+
+/// The module: registers the `svnic` link type and bus.
 pub(crate) struct SvnicModule {
     _link: link::Registration<Pf>,
 }

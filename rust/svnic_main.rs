@@ -7,10 +7,16 @@
 
 use kernel::prelude::*;
 
+mod eswitch;
 mod ether;
+mod fdb;
 mod net;
 mod pf;
+mod rate;
 mod ring;
+mod stats;
+mod vf;
+mod vlan;
 
 module! {
     type: pf::SvnicModule,
@@ -19,4 +25,10 @@ module! {
     description: "Self-virtualizing NIC in software: SR-IOV PF/VF layer over any netdev",
     license: "GPL",
     alias: ["rtnl-link-svnic"],
+    params: {
+        total_vfs: u16 {
+            default: 64,
+            description: "sriov_totalvfs of PFs created from now on (1..256)",
+        },
+    },
 }

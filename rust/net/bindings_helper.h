@@ -4,6 +4,8 @@
  * Documentation/networking/svnic.rst, "Bindings"): the kernel headers whose
  * types 7.3's `kernel::bindings` lacks or has only as opaque types.
  */
+#include <linux/device.h>
+#include <linux/device/bus.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
 #include <linux/if_ether.h>
@@ -12,6 +14,7 @@
 #include <linux/notifier.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/sysfs.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 

@@ -58,6 +58,62 @@ impl Device {
         unsafe { (*self.as_raw()).ifindex }
     }
 
+    /// Interface name.
+    pub(crate) fn name(&self) -> &CStr {
+        // SAFETY: By the type invariant the device is valid; `name` is a
+        // NUL-terminated array that lives as long as the device.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr()) }
+    }
+
+    /// Sets the MAC address on behalf of the device's owner (the PF
+    /// assigning a VF its address) and tells the stack. Under RTNL.
+    pub(crate) fn assign_mac(&self, addr: &MacAddr) {
+        // SAFETY: By the type invariant the device is valid; RTNL is held.
+        unsafe {
+            bindings::dev_addr_mod(self.as_raw(), 0, addr.as_ptr().cast(), 6);
+            bindings::call_netdevice_notifiers(
+                bindings::netdev_cmd_NETDEV_CHANGEADDR as kernel::ffi::c_ulong,
+                self.as_raw(),
+            );
+        }
+    }
+
+    /// Turns the carrier on or off.
+    pub(crate) fn set_carrier(&self, on: bool) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe {
+            if on {
+                bindings::netif_carrier_on(self.as_raw());
+            } else {
+                bindings::netif_carrier_off(self.as_raw());
+            }
+        }
+    }
+
+    /// Whether the device has carrier.
+    pub(crate) fn carrier_ok(&self) -> bool {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_carrier_ok(self.as_raw()) }
+    }
+
+    /// Stops the (single) TX queue: the core stops calling `start_xmit`.
+    pub(crate) fn stop_queue(&self) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_stop_queue(self.as_raw()) };
+    }
+
+    /// Restarts a stopped TX queue and kicks its qdisc.
+    pub(crate) fn wake_queue(&self) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_wake_queue(self.as_raw()) };
+    }
+
+    /// Whether the TX queue is stopped.
+    pub(crate) fn queue_stopped(&self) -> bool {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_queue_stopped(self.as_raw()) }
+    }
+
     /// Current MAC address.
     pub(crate) fn mac(&self) -> MacAddr {
         let mut addr = [0u8; 6];
@@ -73,12 +129,6 @@ impl Device {
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.
         unsafe { bindings::svnic_netif_running(self.as_raw()) }
-    }
-
-    /// Whether the device is in promiscuous mode.
-    pub(crate) fn is_promisc(&self) -> bool {
-        // SAFETY: By the type invariant the device is valid.
-        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_PROMISC != 0 }
     }
 
     /// Copies the uplink's operational state (carrier, dormant, testing) to

@@ -86,7 +86,37 @@ unsigned char *svnic_skb_mac_header(const struct sk_buff *skb)
 	return skb_mac_header(skb);
 }
 
+unsigned char *svnic_skb_tail_pointer(const struct sk_buff *skb)
+{
+	return skb_tail_pointer(skb);
+}
+
+bool svnic_skb_mac_header_was_set(const struct sk_buff *skb)
+{
+	return skb_mac_header_was_set(skb);
+}
+
 u32 svnic_nla_get_u32(const struct nlattr *nla)
 {
 	return nla_get_u32(nla);
+}
+
+void svnic_netif_stop_queue(struct net_device *dev)
+{
+	netif_stop_queue(dev);
+}
+
+void svnic_netif_wake_queue(struct net_device *dev)
+{
+	netif_wake_queue(dev);
+}
+
+bool svnic_netif_queue_stopped(const struct net_device *dev)
+{
+	return netif_queue_stopped(dev);
+}
+
+void svnic_netif_start_queue(struct net_device *dev)
+{
+	netif_start_queue(dev);
 }

@@ -29,6 +29,12 @@ void svnic_kfree_skb(struct sk_buff *skb);
 void svnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *svnic_skb_share_check(struct sk_buff *skb);
 unsigned char *svnic_skb_mac_header(const struct sk_buff *skb);
+unsigned char *svnic_skb_tail_pointer(const struct sk_buff *skb);
+bool svnic_skb_mac_header_was_set(const struct sk_buff *skb);
 u32 svnic_nla_get_u32(const struct nlattr *nla);
+void svnic_netif_stop_queue(struct net_device *dev);
+void svnic_netif_wake_queue(struct net_device *dev);
+bool svnic_netif_queue_stopped(const struct net_device *dev);
+void svnic_netif_start_queue(struct net_device *dev);
 
 #endif /* SVNIC_HELPERS_H */

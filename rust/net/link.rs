@@ -28,7 +28,10 @@ use super::{
     bindings,
     device::{Device, DeviceRef},
     napi::Napi,
+    netdev::{DevRef, Standalone},
+    ops::{Lookup, NetdevOps, Trampolines},
     skb::SkBuff,
+    sriov::{Bus, PfDevice, SriovOps, VfDevice},
 };
 use crate::ether::MacAddr;
 use core::{
@@ -40,6 +43,8 @@ use kernel::{
     error::{from_result, to_result},
     ffi::{c_int, c_ulong, c_void},
     prelude::*,
+    str::CString,
+    sync::SetOnce,
     types::{ForeignOwnable, Opaque},
 };
 
@@ -67,18 +72,6 @@ impl ExtAck {
     }
 }
 
-/// Interface counters reported through `ndo_get_stats64`.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct LinkStats {
-    pub(crate) rx_packets: u64,
-    pub(crate) rx_bytes: u64,
-    pub(crate) rx_dropped: u64,
-    pub(crate) multicast: u64,
-    pub(crate) tx_packets: u64,
-    pub(crate) tx_bytes: u64,
-    pub(crate) tx_dropped: u64,
-}
-
 /// What a receive handler did with a frame from the uplink.
 pub(crate) enum RxAction {
     /// The driver took the frame.
@@ -87,8 +80,54 @@ pub(crate) enum RxAction {
     Pass(SkBuff),
 }
 
-/// A link type stacked on an uplink.
-pub(crate) trait Driver: Sized + Send + Sync + 'static {
+/// `ip link set PF vf N state ...`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VfLinkState {
+    /// Follow the uplink's carrier.
+    Auto,
+    /// Always up.
+    Enable,
+    /// Always down.
+    Disable,
+}
+
+/// The configuration of a VF as `ip link show` reports it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct VfInfo {
+    pub(crate) mac: MacAddr,
+    pub(crate) spoofchk: bool,
+    pub(crate) trusted: bool,
+    pub(crate) link_state: VfLinkState,
+}
+
+/// The per-VF counters `ip -s link show` reports.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct VfStats {
+    pub(crate) rx_packets: u64,
+    pub(crate) tx_packets: u64,
+    pub(crate) rx_bytes: u64,
+    pub(crate) tx_bytes: u64,
+    pub(crate) broadcast: u64,
+    pub(crate) multicast: u64,
+    pub(crate) rx_dropped: u64,
+    pub(crate) tx_dropped: u64,
+}
+
+/// A change requested with `ip link set PF vf N ...`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum VfChange {
+    /// `mac`.
+    Mac(MacAddr),
+    /// `spoofchk`.
+    SpoofChk(bool),
+    /// `trust`.
+    Trust(bool),
+    /// `state`.
+    LinkState(VfLinkState),
+}
+
+/// A link type stacked on an uplink, with SR-IOV virtual functions.
+pub(crate) trait Driver: NetdevOps {
     /// The link kind, as in `ip link add ... type KIND`.
     const KIND: &'static CStr;
 
@@ -96,30 +135,72 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
     /// `uplink`. `dev` is not registered yet. Called under RTNL.
     fn new(dev: &Device, uplink: &Device, extack: &ExtAck) -> Result<impl PinInit<Self, Error>>;
 
-    /// `ndo_open`, under RTNL.
-    fn open(&self, dev: &Device) -> Result;
+    /// The device is registered and bound to its uplink; `me` is a
+    /// reference to it the driver may keep until [`Driver::teardown`].
+    /// Under RTNL.
+    fn registered(&self, me: LinkRef<Self>);
 
-    /// `ndo_stop`, under RTNL.
-    fn stop(&self, dev: &Device);
+    /// The device is being unregistered: drop every reference to devices
+    /// of svnic (VFs, `me`) and unregister the VFs. Under RTNL.
+    fn teardown(&self);
 
-    /// `ndo_start_xmit`: the driver owns `skb` from here (BH context).
-    fn start_xmit(&self, dev: &Device, skb: SkBuff);
+    /// The uplink's carrier or state changed. Under RTNL.
+    fn uplink_changed(&self);
 
     /// A frame arrived on the uplink (BH context, under RCU).
     fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction;
 
-    /// A NAPI poll of one of the state's contexts; returns the work done.
-    fn poll(&self, napi: &Napi, budget: i32) -> i32;
+    /// `sriov_totalvfs`.
+    fn total_vfs(&self) -> u16;
 
-    /// `ndo_set_rx_mode`, under the device's address lock.
-    fn set_rx_mode(&self, dev: &Device);
+    /// `sriov_numvfs`.
+    fn num_vfs(&self) -> u16;
 
-    /// The MAC address changes from `old` to `new` (valid unicast), under
-    /// RTNL, before it is committed. An error refuses the change.
-    fn set_mac(&self, dev: &Device, old: &MacAddr, new: &MacAddr) -> Result;
+    /// A write to `sriov_numvfs`. Under RTNL (taken by this layer).
+    fn set_num_vfs(&self, sriov: &Sriov<'_, Self>, n: u16) -> Result;
 
-    /// `ndo_get_stats64`.
-    fn stats(&self, dev: &Device) -> LinkStats;
+    /// `ndo_get_vf_config`. Under RTNL.
+    fn vf_info(&self, vf: u16) -> Result<VfInfo>;
+
+    /// `ndo_get_vf_stats`. Under RTNL.
+    fn vf_stats(&self, vf: u16) -> Result<VfStats>;
+
+    /// `ndo_set_vf_*`. Under RTNL.
+    fn set_vf(&self, vf: u16, change: VfChange) -> Result;
+}
+
+/// A counted reference to a link device of type `T`.
+pub(crate) type LinkRef<T> = DevRef<Port<T>>;
+
+/// What [`Driver::set_num_vfs`] may do with the device model.
+pub(crate) struct Sriov<'a, T: Driver> {
+    port: &'a Port<T>,
+}
+
+impl<T: Driver> Sriov<'_, T> {
+    /// Registers the parent device of VF `index`.
+    pub(crate) fn new_vf_device(&self, index: u16) -> Result<VfDevice> {
+        let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
+        let name = CString::try_from_fmt(fmt!("pf{}vf{}", self.port.dev().ifindex(), index))?;
+        // SAFETY: The registration outlives every device of it.
+        let bus = unsafe { &(*self.port.tables).bus };
+        VfDevice::new(bus, pf, index, &name)
+    }
+
+    /// Registers the netdev of VF `index` under `parent`, named `PFvN` (or
+    /// `vf%d` when that would not fit). Under RTNL (held).
+    pub(crate) fn register_vf<V: NetdevOps, I: PinInit<V, Error>>(
+        &self,
+        index: u16,
+        parent: &VfDevice,
+        init: impl FnOnce(&Device) -> Result<I>,
+    ) -> Result<DevRef<Standalone<V>>> {
+        let mut name = CString::try_from_fmt(fmt!("{}v{}", self.port.dev().name(), index))?;
+        if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
+            name = CString::try_from_fmt(fmt!("vf%d"))?;
+        }
+        Standalone::<V>::register(&name, parent, init)
+    }
 }
 
 /// Per-device data this layer keeps around the driver's state.
@@ -129,14 +210,21 @@ pub(crate) trait Driver: Sized + Send + Sync + 'static {
 /// - `dev` is the device whose private area points at this value.
 /// - While `rx_handler` is set, the uplink's receive handler is
 ///   `rx_handler_callback::<T>` with this value as its data.
+///
+/// Fields drop in declaration order: the state (and its VF devices) goes
+/// before the PF device, its parent.
 #[pin_data]
-struct Port<T: Driver> {
+pub(crate) struct Port<T: Driver> {
     #[pin]
     state: T,
+    pf_dev: SetOnce<PfDevice>,
     dev: *mut bindings::net_device,
+    tables: *const Tables<T>,
     uplink: DeviceRef,
     rx_handler: AtomicBool,
     upper_linked: AtomicBool,
+    /// Registered and not yet being unregistered.
+    live: AtomicBool,
 }
 
 // SAFETY: `dev` is only dereferenced under the rules of `Device` (the port
@@ -146,6 +234,21 @@ unsafe impl<T: Driver> Send for Port<T> {}
 unsafe impl<T: Driver> Sync for Port<T> {}
 
 impl<T: Driver> Port<T> {
+    /// Registers the PF's parent device and makes it the netdev's parent.
+    /// Before `register_netdevice`.
+    fn add_pf_device(&self) -> Result {
+        let name = CString::try_from_fmt(fmt!("pf{}", self.dev().ifindex()))?;
+        // SAFETY: The registration outlives every device of it; `self` is
+        // pinned and the PF device is dropped (unregistered) before it.
+        let pf = unsafe { PfDevice::new(&(*self.tables).bus, &name, ptr::from_ref(self)) }?;
+        // SAFETY: `dev` is not registered yet; SET_NETDEV_DEV.
+        unsafe { (*self.dev).dev.parent = pf.as_raw() };
+        if !self.pf_dev.populate(pf) {
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
     fn dev(&self) -> &Device {
         // SAFETY: By the type invariant `dev` owns this port, so it is valid
         // while `self` is.
@@ -195,6 +298,52 @@ impl<T: Driver> Port<T> {
     }
 }
 
+impl<T: Driver> Lookup for Port<T> {
+    type Ops = T;
+
+    unsafe fn find<'a>(dev: *mut bindings::net_device) -> Option<&'a T> {
+        // SAFETY: By the safety requirements.
+        unsafe { port::<T>(dev) }.map(|p| &p.state)
+    }
+}
+
+impl<T: Driver> SriovOps for Port<T> {
+    fn total_vfs(&self) -> u16 {
+        self.state.total_vfs()
+    }
+
+    fn num_vfs(&self) -> u16 {
+        self.state.num_vfs()
+    }
+
+    fn set_num_vfs(&self, n: u16) -> Result {
+        let _rtnl = Rtnl::lock();
+        if !self.live.load(Ordering::Relaxed) {
+            return Err(ENODEV);
+        }
+        self.state.set_num_vfs(&Sriov { port: self }, n)
+    }
+}
+
+/// RTNL, held while this value lives.
+pub(crate) struct Rtnl(());
+
+impl Rtnl {
+    /// Takes RTNL. Process context; may sleep.
+    pub(crate) fn lock() -> Self {
+        // SAFETY: No precondition beyond a sleepable context.
+        unsafe { bindings::rtnl_lock() };
+        Self(())
+    }
+}
+
+impl Drop for Rtnl {
+    fn drop(&mut self) {
+        // SAFETY: Taken in `lock`.
+        unsafe { bindings::rtnl_unlock() };
+    }
+}
+
 /// Reads the port pointer from `dev`'s private area.
 ///
 /// # Safety
@@ -221,25 +370,8 @@ unsafe fn port<'a, T: Driver>(dev: *mut bindings::net_device) -> Option<&'a Port
 }
 
 /// Initialiser of a NAPI context of `dev` whose poll goes to `T::poll`.
-pub(crate) fn new_napi<T: Driver>(dev: &Device) -> impl PinInit<Napi> {
-    Napi::add(dev, poll_callback::<T>)
-}
-
-/// # Safety
-///
-/// Called by the NAPI core for a context made by [`new_napi`].
-unsafe extern "C" fn poll_callback<T: Driver>(
-    napi: *mut bindings::napi_struct,
-    budget: c_int,
-) -> c_int {
-    // SAFETY: The context was added by `new_napi::<T>`, so it is valid and
-    // belongs to a device of type `T`, whose state outlives its contexts.
-    let napi = unsafe { Napi::from_raw(napi) };
-    // SAFETY: See above.
-    match unsafe { port::<T>(napi.dev_raw()) } {
-        Some(p) => p.state.poll(napi, budget),
-        None => 0,
-    }
+pub(crate) fn new_napi<T: Driver>(dev: &Device) -> impl PinInit<Napi> + use<T> {
+    Napi::add(dev, Trampolines::<Port<T>>::poll)
 }
 
 /// # Safety
@@ -267,23 +399,20 @@ unsafe extern "C" fn rx_handler_callback<T: Driver>(
     }
 }
 
-/// The tables of one registered link type.
+/// The callbacks of one registered link type.
 struct Adapter<T: Driver>(PhantomData<T>);
 
 impl<T: Driver> Adapter<T> {
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
         ndo_uninit: Some(Self::uninit_callback),
-        ndo_open: Some(Self::open_callback),
-        ndo_stop: Some(Self::stop_callback),
-        ndo_start_xmit: Some(Self::start_xmit_callback),
-        ndo_set_rx_mode: Some(Self::set_rx_mode_callback),
-        ndo_set_mac_address: Some(Self::set_mac_callback),
-        ndo_validate_addr: Some(bindings::eth_validate_addr),
-        ndo_get_stats64: Some(Self::get_stats64_callback),
         ndo_get_iflink: Some(Self::get_iflink_callback),
-        // SAFETY: An all-zero `net_device_ops` is valid: every other
-        // operation is absent.
-        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+        ndo_set_vf_mac: Some(Self::set_vf_mac_callback),
+        ndo_set_vf_spoofchk: Some(Self::set_vf_spoofchk_callback),
+        ndo_set_vf_trust: Some(Self::set_vf_trust_callback),
+        ndo_set_vf_link_state: Some(Self::set_vf_link_state_callback),
+        ndo_get_vf_config: Some(Self::get_vf_config_callback),
+        ndo_get_vf_stats: Some(Self::get_vf_stats_callback),
+        ..Trampolines::<Port<T>>::OPS
     };
 
     /// # Safety
@@ -353,9 +482,6 @@ impl<T: Driver> Adapter<T> {
                     ptr::eq((*up).rtnl_link_ops, (*dev).rtnl_link_ops),
                 )
             };
-            // SAFETY: `dev` was created by rtnetlink from our `rtnl_link_ops`,
-            // the first field of our pinned `Tables`.
-            let tables = unsafe { &*((*dev).rtnl_link_ops.cast::<Tables>()) };
             if same_kind {
                 return Err(extack.fail(ELOOP, c"svnic: the uplink cannot be an svnic device"));
             }
@@ -364,39 +490,47 @@ impl<T: Driver> Adapter<T> {
             {
                 return Err(extack.fail(EINVAL, c"svnic: the uplink must be an Ethernet device"));
             }
+            // SAFETY: `dev` was created by rtnetlink from our `rtnl_link_ops`,
+            // the first field of our pinned `Tables`, which outlive it.
+            let tables = unsafe { (*dev).rtnl_link_ops.cast::<Tables<T>>() };
             // SAFETY: `dev` is valid and not registered; the operations
             // live in the registration, which outlives every device of it.
             let this = unsafe {
-                (*dev).netdev_ops = tables.netdev_ops.get();
+                (*dev).netdev_ops = (*tables).netdev_ops.get();
                 Device::from_raw(dev)
             };
             let init = T::new(this, uplink, &extack)?;
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
                     state <- init,
+                    pf_dev: SetOnce::new(),
                     dev,
+                    tables,
                     uplink: DeviceRef::new(uplink),
                     rx_handler: AtomicBool::new(false),
                     upper_linked: AtomicBool::new(false),
+                    live: AtomicBool::new(false),
                 }? Error),
                 GFP_KERNEL,
             )?;
             let raw = boxed.into_foreign();
             // SAFETY: `dev` is ours; its private area holds one pointer.
             unsafe { *port_ptr::<T>(dev) = raw.cast() };
+            // SAFETY: The pointer was just stored.
+            let port = unsafe { port::<T>(dev) }.ok_or(EINVAL)?;
+            if let Err(e) = port.add_pf_device() {
+                // SAFETY: Not registered: nothing else refers to the port.
+                unsafe { Self::destructor_callback(dev) };
+                return Err(extack.fail(e, c"svnic: cannot create the PF's device"));
+            }
             // SAFETY: `dev` is valid, set up and RTNL is held.
             let ret = unsafe { bindings::register_netdevice(dev) };
             if ret < 0 {
                 // SAFETY: The device never got registered, so nothing else
-                // refers to the port; take it back and free it.
-                unsafe {
-                    *port_ptr::<T>(dev) = ptr::null_mut();
-                    drop(<Pin<KBox<Port<T>>>>::from_foreign(raw));
-                }
+                // refers to the port; free it (and the PF device).
+                unsafe { Self::destructor_callback(dev) };
                 return Err(Error::from_errno(ret));
             }
-            // SAFETY: The pointer was just stored and the device is registered.
-            let port = unsafe { port::<T>(dev) }.ok_or(EINVAL)?;
             if let Err(e) = port.bind(&extack) {
                 // SAFETY: The device is registered and RTNL is held;
                 // `ndo_uninit` undoes the partial bind, the destructor frees
@@ -404,6 +538,9 @@ impl<T: Driver> Adapter<T> {
                 unsafe { bindings::unregister_netdevice_queue(dev, ptr::null_mut()) };
                 return Err(e);
             }
+            port.live.store(true, Ordering::Relaxed);
+            // SAFETY: Registered, state set.
+            port.state.registered(unsafe { DevRef::new(dev) });
             Ok(0)
         })
     }
@@ -414,16 +551,21 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn uninit_callback(dev: *mut bindings::net_device) {
         // SAFETY: `dev` is ours and its destructor has not run.
         if let Some(p) = unsafe { port::<T>(dev) } {
+            if p.live.swap(false, Ordering::Relaxed) {
+                p.state.teardown();
+            }
             p.unbind();
         }
     }
 
     /// # Safety
     ///
-    /// Called by `netdev_run_todo` after `dev` is unregistered, before it is freed.
+    /// Called by `netdev_run_todo` after `dev` is unregistered, before it is
+    /// freed, without RTNL; or by newlink for a device never registered.
     unsafe extern "C" fn destructor_callback(dev: *mut bindings::net_device) {
         // SAFETY: `dev` is ours. Nothing refers to the port any more: the
-        // receive handler was removed in `ndo_uninit`, NAPI is disabled.
+        // receive handler was removed in `ndo_uninit`, NAPI is disabled,
+        // every `DevRef` is gone (the core waited for them).
         unsafe {
             let slot = port_ptr::<T>(dev);
             let raw = *slot;
@@ -436,109 +578,6 @@ impl<T: Driver> Adapter<T> {
 
     /// # Safety
     ///
-    /// Called by the core as `ndo_open` of a device of ours.
-    unsafe extern "C" fn open_callback(dev: *mut bindings::net_device) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours and registered.
-            let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
-            port.state.open(port.dev())?;
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called by the core as `ndo_stop` of a device of ours.
-    unsafe extern "C" fn stop_callback(dev: *mut bindings::net_device) -> c_int {
-        // SAFETY: `dev` is ours and registered.
-        if let Some(port) = unsafe { port::<T>(dev) } {
-            port.state.stop(port.dev());
-        }
-        0
-    }
-
-    /// # Safety
-    ///
-    /// Called by the core as `ndo_start_xmit` of a device of ours.
-    unsafe extern "C" fn start_xmit_callback(
-        skb: *mut bindings::sk_buff,
-        dev: *mut bindings::net_device,
-    ) -> bindings::netdev_tx_t {
-        // SAFETY: The core hands over the buffer.
-        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
-            return bindings::netdev_tx_NETDEV_TX_OK;
-        };
-        // SAFETY: `dev` is ours and registered.
-        if let Some(port) = unsafe { port::<T>(dev) } {
-            port.state.start_xmit(port.dev(), skb);
-        }
-        bindings::netdev_tx_NETDEV_TX_OK
-    }
-
-    /// # Safety
-    ///
-    /// Called by the core as `ndo_set_rx_mode` of a device of ours.
-    unsafe extern "C" fn set_rx_mode_callback(dev: *mut bindings::net_device) {
-        // SAFETY: `dev` is ours and registered.
-        if let Some(port) = unsafe { port::<T>(dev) } {
-            port.state.set_rx_mode(port.dev());
-        }
-    }
-
-    /// # Safety
-    ///
-    /// Called by the core as `ndo_set_mac_address` with a `struct sockaddr`.
-    unsafe extern "C" fn set_mac_callback(
-        dev: *mut bindings::net_device,
-        sa: *mut c_void,
-    ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours and registered.
-            let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
-            let mut new: MacAddr = [0; 6];
-            // SAFETY: `sa` is a `struct sockaddr`, whose `sa_data` holds at
-            // least 14 bytes.
-            unsafe {
-                let sa = sa.cast::<bindings::sockaddr>();
-                ptr::copy_nonoverlapping((*sa).sa_data.as_ptr().cast::<u8>(), new.as_mut_ptr(), 6);
-            }
-            if !crate::ether::is_valid_unicast(&new) {
-                return Err(EADDRNOTAVAIL);
-            }
-            let old = port.dev().mac();
-            port.state.set_mac(port.dev(), &old, &new)?;
-            // SAFETY: `dev` is valid and `sa` a valid sockaddr.
-            to_result(unsafe { bindings::eth_mac_addr(dev, sa) })?;
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called by the core as `ndo_get_stats64`.
-    unsafe extern "C" fn get_stats64_callback(
-        dev: *mut bindings::net_device,
-        out: *mut bindings::rtnl_link_stats64,
-    ) {
-        // SAFETY: `dev` is ours and registered.
-        let Some(port) = (unsafe { port::<T>(dev) }) else {
-            return;
-        };
-        let s = port.state.stats(port.dev());
-        // SAFETY: `out` is valid for writes.
-        unsafe {
-            (*out).rx_packets = s.rx_packets;
-            (*out).rx_bytes = s.rx_bytes;
-            (*out).rx_dropped = s.rx_dropped;
-            (*out).multicast = s.multicast;
-            (*out).tx_packets = s.tx_packets;
-            (*out).tx_bytes = s.tx_bytes;
-            (*out).tx_dropped = s.tx_dropped;
-        }
-    }
-
-    /// # Safety
-    ///
     /// Called by the core as `ndo_get_iflink`.
     unsafe extern "C" fn get_iflink_callback(dev: *const bindings::net_device) -> c_int {
         // SAFETY: `dev` is ours and registered.
@@ -546,6 +585,148 @@ impl<T: Driver> Adapter<T> {
             Some(port) => port.uplink.ifindex(),
             None => 0,
         }
+    }
+
+    /// The driver state of `dev` and a VF index from rtnetlink.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a registered device of ours.
+    unsafe fn vf<'a>(dev: *mut bindings::net_device, vf: c_int) -> Result<(&'a T, u16)> {
+        // SAFETY: By the safety requirements.
+        let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
+        let vf = u16::try_from(vf).map_err(|_| EINVAL)?;
+        Ok((&port.state, vf))
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_set_vf_mac`, under RTNL.
+    unsafe extern "C" fn set_vf_mac_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        mac: *mut u8,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
+            let mut addr: MacAddr = [0; 6];
+            // SAFETY: rtnetlink passes the 32-byte `ifla_vf_mac.mac`.
+            unsafe { ptr::copy_nonoverlapping(mac, addr.as_mut_ptr(), 6) };
+            state.set_vf(vf, VfChange::Mac(addr))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_set_vf_spoofchk`, under RTNL.
+    unsafe extern "C" fn set_vf_spoofchk_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        on: bool,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
+            state.set_vf(vf, VfChange::SpoofChk(on))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_set_vf_trust`, under RTNL.
+    unsafe extern "C" fn set_vf_trust_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        on: bool,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
+            state.set_vf(vf, VfChange::Trust(on))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_set_vf_link_state`, under RTNL.
+    unsafe extern "C" fn set_vf_link_state_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        state: c_int,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (drv, vf) = unsafe { Self::vf(dev, vf) }?;
+            let ls = match u32::try_from(state).map_err(|_| EINVAL)? {
+                bindings::IFLA_VF_LINK_STATE_AUTO => VfLinkState::Auto,
+                bindings::IFLA_VF_LINK_STATE_ENABLE => VfLinkState::Enable,
+                bindings::IFLA_VF_LINK_STATE_DISABLE => VfLinkState::Disable,
+                _ => return Err(EINVAL),
+            };
+            drv.set_vf(vf, VfChange::LinkState(ls))?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_get_vf_config`, under RTNL.
+    unsafe extern "C" fn get_vf_config_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        out: *mut bindings::ifla_vf_info,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (state, index) = unsafe { Self::vf(dev, vf) }?;
+            let info = state.vf_info(index)?;
+            // SAFETY: `out` is valid for writes; rtnetlink zeroed it.
+            unsafe {
+                (*out).vf = u32::from(index);
+                ptr::copy_nonoverlapping(info.mac.as_ptr(), (*out).mac.as_mut_ptr(), 6);
+                (*out).spoofchk = u32::from(info.spoofchk);
+                (*out).trusted = u32::from(info.trusted);
+                (*out).linkstate = match info.link_state {
+                    VfLinkState::Auto => bindings::IFLA_VF_LINK_STATE_AUTO,
+                    VfLinkState::Enable => bindings::IFLA_VF_LINK_STATE_ENABLE,
+                    VfLinkState::Disable => bindings::IFLA_VF_LINK_STATE_DISABLE,
+                };
+                // 802.1Q in network order: no port VLAN configured.
+                (*out).vlan_proto = 0x0081;
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_get_vf_stats`, under RTNL.
+    unsafe extern "C" fn get_vf_stats_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        out: *mut bindings::ifla_vf_stats,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let (state, index) = unsafe { Self::vf(dev, vf) }?;
+            let s = state.vf_stats(index)?;
+            // SAFETY: `out` is valid for writes.
+            unsafe {
+                (*out).rx_packets = s.rx_packets;
+                (*out).tx_packets = s.tx_packets;
+                (*out).rx_bytes = s.rx_bytes;
+                (*out).tx_bytes = s.tx_bytes;
+                (*out).broadcast = s.broadcast;
+                (*out).multicast = s.multicast;
+                (*out).rx_dropped = s.rx_dropped;
+                (*out).tx_dropped = s.tx_dropped;
+            }
+            Ok(0)
+        })
     }
 
     /// # Safety
@@ -578,6 +759,7 @@ impl<T: Driver> Adapter<T> {
             | bindings::netdev_cmd_NETDEV_DOWN
             | bindings::netdev_cmd_NETDEV_CHANGE => {
                 port.dev().transfer_operstate(&port.uplink);
+                port.state.uplink_changed();
             }
             _ => {}
         }
@@ -591,23 +773,25 @@ impl<T: Driver> Adapter<T> {
 /// pointer to its `Tables`.
 #[repr(C)]
 #[pin_data]
-struct Tables {
+pub(crate) struct Tables<T: Driver> {
     #[pin]
     rtnl: Opaque<bindings::rtnl_link_ops>,
     #[pin]
     netdev_ops: Opaque<bindings::net_device_ops>,
     #[pin]
     notifier: Opaque<bindings::notifier_block>,
+    bus: Bus<Port<T>>,
 }
 
-/// A registered link type: `rtnl_link_ops` plus its netdevice notifier.
+/// A registered link type: the `svnic` bus, `rtnl_link_ops` and a
+/// netdevice notifier.
 ///
 /// # Invariants
 ///
-/// Both tables in `tables` are registered with the kernel until `drop`.
+/// The bus, the link type and the notifier in `tables` are registered until
+/// `drop`.
 pub(crate) struct Registration<T: Driver> {
-    tables: Pin<KBox<Tables>>,
-    _p: PhantomData<T>,
+    tables: Pin<KBox<Tables<T>>>,
 }
 
 // SAFETY: The registration only unregisters on drop, which may happen on any thread.
@@ -616,10 +800,11 @@ unsafe impl<T: Driver> Send for Registration<T> {}
 unsafe impl<T: Driver> Sync for Registration<T> {}
 
 impl<T: Driver> Registration<T> {
-    /// Registers link type `T`.
+    /// Registers link type `T` and its bus.
     pub(crate) fn new() -> Result<Self> {
+        let bus = Bus::new()?;
         let tables = KBox::pin_init(
-            pin_init!(Tables {
+            pin_init!(Tables::<T> {
                 rtnl <- Opaque::ffi_init(|ops: *mut bindings::rtnl_link_ops| {
                     // SAFETY: `ops` is our pinned, writable table.
                     unsafe {
@@ -641,6 +826,7 @@ impl<T: Driver> Registration<T> {
                         (*nb).notifier_call = Some(Adapter::<T>::notifier_callback);
                     }
                 }),
+                bus,
             }),
             GFP_KERNEL,
         )?;
@@ -652,19 +838,17 @@ impl<T: Driver> Registration<T> {
             unsafe { bindings::unregister_netdevice_notifier(tables.notifier.get()) };
             return Err(e);
         }
-        // INVARIANT: both tables are registered.
-        Ok(Self {
-            tables,
-            _p: PhantomData,
-        })
+        // INVARIANT: everything is registered.
+        Ok(Self { tables })
     }
 }
 
 impl<T: Driver> Drop for Registration<T> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant both are registered. Unregistering
-        // the link type deletes every device of it first, so no port is
-        // left for the notifier to see.
+        // the link type deletes every device of it first (and runs their
+        // destructors), so no port or bus device is left; the bus goes
+        // with the tables.
         unsafe {
             bindings::rtnl_link_unregister(self.tables.rtnl.get());
             bindings::unregister_netdevice_notifier(self.tables.notifier.get());

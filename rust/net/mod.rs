@@ -14,4 +14,8 @@ pub(crate) mod bindings;
 pub(crate) mod device;
 pub(crate) mod link;
 pub(crate) mod napi;
+pub(crate) mod netdev;
+pub(crate) mod ops;
+pub(crate) mod rcu;
 pub(crate) mod skb;
+pub(crate) mod sriov;

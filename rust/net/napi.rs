@@ -34,7 +34,7 @@ unsafe impl Send for Napi {}
 
 impl Napi {
     /// Returns an initialiser that adds the context to `dev` with `poll`.
-    pub(super) fn add(dev: &Device, poll: PollFn) -> impl PinInit<Self> {
+    pub(super) fn add(dev: &Device, poll: PollFn) -> impl PinInit<Self> + use<> {
         let dev = dev.as_raw();
         // INVARIANT: `ffi_init` runs `netif_napi_add` on the final, pinned location.
         pin_init!(Self {
@@ -105,6 +105,13 @@ impl Napi {
     }
 
     /// The device the context belongs to.
+    pub(crate) fn dev(&self) -> &Device {
+        // SAFETY: By the type invariant the context was added to a device,
+        // which outlives its contexts.
+        unsafe { Device::from_raw(self.dev_raw()) }
+    }
+
+    /// The device the context belongs to, as a raw pointer.
     pub(super) fn dev_raw(&self) -> *mut bindings::net_device {
         // SAFETY: By the type invariant the context was added to a device.
         unsafe { (*self.as_raw()).dev }

@@ -74,20 +74,35 @@ impl SkBuff {
         unsafe { (*self.as_raw()).len }
     }
 
-    /// Destination address of the Ethernet header.
-    ///
-    /// Only for buffers whose MAC header was set by `eth_type_trans`, such as
-    /// the ones a receive handler gets ([`super::rx_handler`]).
-    pub(crate) fn eth_dest(&self) -> MacAddr {
-        let mut addr = [0u8; 6];
-        // SAFETY: By the type invariant, the buffer is valid; receive handlers
-        // see buffers after `eth_type_trans`, which set the MAC header and
-        // pulled a whole Ethernet header, so 6 bytes are readable there.
+    /// The Ethernet header at the MAC header, if the buffer has one there
+    /// in its linear part.
+    fn eth_header(&self) -> Option<[u8; 14]> {
+        let skb = self.as_raw();
+        let mut hdr = [0u8; 14];
+        // SAFETY: By the type invariant the buffer is valid; we read only
+        // between its MAC header and its tail, inside the head buffer.
         unsafe {
-            let hdr = bindings::svnic_skb_mac_header(self.as_raw());
-            core::ptr::copy_nonoverlapping(hdr, addr.as_mut_ptr(), addr.len());
+            let mac = bindings::svnic_skb_mac_header(skb);
+            let tail = bindings::svnic_skb_tail_pointer(skb);
+            if !bindings::svnic_skb_mac_header_was_set(skb) || tail.offset_from(mac) < 14 {
+                return None;
+            }
+            core::ptr::copy_nonoverlapping(mac, hdr.as_mut_ptr(), hdr.len());
         }
-        addr
+        Some(hdr)
+    }
+
+    /// Destination address of the Ethernet header; `None` if the buffer
+    /// has no whole Ethernet header at its MAC header.
+    pub(crate) fn eth_dest(&self) -> Option<MacAddr> {
+        let h = self.eth_header()?;
+        Some([h[0], h[1], h[2], h[3], h[4], h[5]])
+    }
+
+    /// Source address of the Ethernet header; `None` as for [`SkBuff::eth_dest`].
+    pub(crate) fn eth_source(&self) -> Option<MacAddr> {
+        let h = self.eth_header()?;
+        Some([h[6], h[7], h[8], h[9], h[10], h[11]])
     }
 
     /// Makes a clone sharing the data, for delivery to a second receiver.

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `net_device_ops` trampolines shared by every kind of svnic netdev.
+//!
+//! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
+//!
+//! A netdev's driver implements [`NetdevOps`]; a [`Lookup`] says how to get
+//! from a `net_device` to that implementation (a PF goes through its
+//! `link::Port`, a VF straight to its state). [`Trampolines`] turns the two
+//! into a `net_device_ops` table and a NAPI poll function.
+
+use super::{bindings, device::Device, napi::Napi, skb::SkBuff};
+use crate::ether::{self, MacAddr};
+use core::{marker::PhantomData, ptr};
+use kernel::{
+    error::{from_result, to_result},
+    ffi::{c_int, c_void},
+    prelude::*,
+};
+
+/// Interface counters reported through `ndo_get_stats64`.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LinkStats {
+    pub(crate) rx_packets: u64,
+    pub(crate) rx_bytes: u64,
+    pub(crate) rx_dropped: u64,
+    pub(crate) multicast: u64,
+    pub(crate) tx_packets: u64,
+    pub(crate) tx_bytes: u64,
+    pub(crate) tx_dropped: u64,
+}
+
+/// The operations of a netdev.
+pub(crate) trait NetdevOps: Sized + Send + Sync + 'static {
+    /// `ndo_open`, under RTNL.
+    fn open(&self, dev: &Device) -> Result;
+
+    /// `ndo_stop`, under RTNL.
+    fn stop(&self, dev: &Device);
+
+    /// `ndo_start_xmit`: the driver owns `skb` from here (BH context).
+    fn start_xmit(&self, dev: &Device, skb: SkBuff);
+
+    /// A NAPI poll of one of the state's contexts; returns the work done.
+    fn poll(&self, napi: &Napi, budget: i32) -> i32;
+
+    /// `ndo_set_rx_mode`, under the device's address lock.
+    fn set_rx_mode(&self, dev: &Device);
+
+    /// The MAC address changes from `old` to `new` (valid unicast), under
+    /// RTNL, before it is committed. An error refuses the change.
+    fn set_mac(&self, dev: &Device, old: &MacAddr, new: &MacAddr) -> Result;
+
+    /// The MAC address was changed (after a successful `set_mac`).
+    fn mac_changed(&self, _dev: &Device) {}
+
+    /// `ndo_get_stats64`.
+    fn stats(&self, dev: &Device) -> LinkStats;
+}
+
+/// How the trampolines find a device's [`NetdevOps`].
+pub(crate) trait Lookup: 'static {
+    /// The implementation.
+    type Ops: NetdevOps;
+
+    /// The implementation of `dev`, if it is set up.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a valid device of this kind, and `'a` ends before its
+    /// destructor runs.
+    unsafe fn find<'a>(dev: *mut bindings::net_device) -> Option<&'a Self::Ops>;
+}
+
+/// The trampolines for devices found through `L`.
+pub(super) struct Trampolines<L: Lookup>(PhantomData<L>);
+
+impl<L: Lookup> Trampolines<L> {
+    /// The operations every svnic netdev has; kinds add their own.
+    pub(super) const OPS: bindings::net_device_ops = bindings::net_device_ops {
+        ndo_open: Some(Self::open),
+        ndo_stop: Some(Self::stop),
+        ndo_start_xmit: Some(Self::start_xmit),
+        ndo_set_rx_mode: Some(Self::set_rx_mode),
+        ndo_set_mac_address: Some(Self::set_mac),
+        ndo_validate_addr: Some(bindings::eth_validate_addr),
+        ndo_get_stats64: Some(Self::get_stats64),
+        // SAFETY: An all-zero `net_device_ops` is valid: every other
+        // operation is absent.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// NAPI poll function for contexts of devices of this kind.
+    ///
+    /// # Safety
+    ///
+    /// Called by the NAPI core for a context added with it.
+    pub(super) unsafe extern "C" fn poll(napi: *mut bindings::napi_struct, budget: c_int) -> c_int {
+        // SAFETY: The context was added with this function, so it is valid
+        // and belongs to a device of this kind whose state outlives it.
+        let napi = unsafe { Napi::from_raw(napi) };
+        // SAFETY: See above.
+        match unsafe { L::find(napi.dev_raw()) } {
+            Some(ops) => ops.poll(napi, budget),
+            None => 0,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_open` of a device of this kind.
+    unsafe extern "C" fn open(dev: *mut bindings::net_device) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
+            // SAFETY: As above.
+            ops.open(unsafe { Device::from_raw(dev) })?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_stop` of a device of this kind.
+    unsafe extern "C" fn stop(dev: *mut bindings::net_device) -> c_int {
+        // SAFETY: `dev` is ours and registered.
+        if let Some(ops) = unsafe { L::find(dev) } {
+            // SAFETY: As above.
+            ops.stop(unsafe { Device::from_raw(dev) });
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_start_xmit` of a device of this kind.
+    unsafe extern "C" fn start_xmit(
+        skb: *mut bindings::sk_buff,
+        dev: *mut bindings::net_device,
+    ) -> bindings::netdev_tx_t {
+        // SAFETY: The core hands over the buffer.
+        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+            return bindings::netdev_tx_NETDEV_TX_OK;
+        };
+        // SAFETY: `dev` is ours and registered.
+        if let Some(ops) = unsafe { L::find(dev) } {
+            // SAFETY: As above.
+            ops.start_xmit(unsafe { Device::from_raw(dev) }, skb);
+        }
+        bindings::netdev_tx_NETDEV_TX_OK
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_set_rx_mode` of a device of this kind.
+    unsafe extern "C" fn set_rx_mode(dev: *mut bindings::net_device) {
+        // SAFETY: `dev` is ours and registered.
+        if let Some(ops) = unsafe { L::find(dev) } {
+            // SAFETY: As above.
+            ops.set_rx_mode(unsafe { Device::from_raw(dev) });
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_set_mac_address` with a `struct sockaddr`.
+    unsafe extern "C" fn set_mac(dev: *mut bindings::net_device, sa: *mut c_void) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
+            // SAFETY: As above.
+            let this = unsafe { Device::from_raw(dev) };
+            let mut new: MacAddr = [0; 6];
+            // SAFETY: `sa` is a `struct sockaddr`, whose `sa_data` holds at
+            // least 14 bytes.
+            unsafe {
+                let sa = sa.cast::<bindings::sockaddr>();
+                ptr::copy_nonoverlapping((*sa).sa_data.as_ptr().cast::<u8>(), new.as_mut_ptr(), 6);
+            }
+            if !ether::is_valid_unicast(&new) {
+                return Err(EADDRNOTAVAIL);
+            }
+            let old = this.mac();
+            ops.set_mac(this, &old, &new)?;
+            // SAFETY: `dev` is valid and `sa` a valid sockaddr.
+            to_result(unsafe { bindings::eth_mac_addr(dev, sa) })?;
+            ops.mac_changed(this);
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_get_stats64`.
+    unsafe extern "C" fn get_stats64(
+        dev: *mut bindings::net_device,
+        out: *mut bindings::rtnl_link_stats64,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return;
+        };
+        // SAFETY: As above.
+        let s = ops.stats(unsafe { Device::from_raw(dev) });
+        // SAFETY: `out` is valid for writes.
+        unsafe {
+            (*out).rx_packets = s.rx_packets;
+            (*out).rx_bytes = s.rx_bytes;
+            (*out).rx_dropped = s.rx_dropped;
+            (*out).multicast = s.multicast;
+            (*out).tx_packets = s.tx_packets;
+            (*out).tx_bytes = s.tx_bytes;
+            (*out).tx_dropped = s.tx_dropped;
+        }
+    }
+}

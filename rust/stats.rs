@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Software counters of one port (PF or VF).
+
+use crate::net::{link::VfStats, ops::LinkStats};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// Per-port counters, updated lock-free on the data path.
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) rx_packets: AtomicU64,
+    pub(crate) rx_bytes: AtomicU64,
+    pub(crate) rx_dropped: AtomicU64,
+    pub(crate) rx_broadcast: AtomicU64,
+    pub(crate) rx_multicast: AtomicU64,
+    pub(crate) tx_packets: AtomicU64,
+    pub(crate) tx_bytes: AtomicU64,
+    pub(crate) tx_dropped: AtomicU64,
+    /// Frames dropped by the spoof check (also counted in `tx_dropped`).
+    pub(crate) tx_spoofed: AtomicU64,
+}
+
+impl Counters {
+    /// Adds `n` to `counter`.
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    /// Counts one received frame of `len` bytes.
+    pub(crate) fn rx(&self, len: u64, broadcast: bool, multicast: bool) {
+        Self::add(&self.rx_packets, 1);
+        Self::add(&self.rx_bytes, len);
+        if broadcast {
+            Self::add(&self.rx_broadcast, 1);
+        } else if multicast {
+            Self::add(&self.rx_multicast, 1);
+        }
+    }
+
+    /// Counts one transmitted frame of `len` bytes.
+    pub(crate) fn tx(&self, len: u64) {
+        Self::add(&self.tx_packets, 1);
+        Self::add(&self.tx_bytes, len);
+    }
+
+    /// The interface view (`ip -s link show DEV`).
+    pub(crate) fn link_stats(&self) -> LinkStats {
+        LinkStats {
+            rx_packets: self.rx_packets.load(Relaxed),
+            rx_bytes: self.rx_bytes.load(Relaxed),
+            rx_dropped: self.rx_dropped.load(Relaxed),
+            multicast: self.rx_multicast.load(Relaxed) + self.rx_broadcast.load(Relaxed),
+            tx_packets: self.tx_packets.load(Relaxed),
+            tx_bytes: self.tx_bytes.load(Relaxed),
+            tx_dropped: self.tx_dropped.load(Relaxed),
+        }
+    }
+
+    /// The PF's view of a VF (`ip -s link show PF`, IFLA_VF_STATS).
+    pub(crate) fn vf_stats(&self) -> VfStats {
+        VfStats {
+            rx_packets: self.rx_packets.load(Relaxed),
+            tx_packets: self.tx_packets.load(Relaxed),
+            rx_bytes: self.rx_bytes.load(Relaxed),
+            tx_bytes: self.tx_bytes.load(Relaxed),
+            broadcast: self.rx_broadcast.load(Relaxed),
+            multicast: self.rx_multicast.load(Relaxed),
+            rx_dropped: self.rx_dropped.load(Relaxed),
+            tx_dropped: self.tx_dropped.load(Relaxed),
+        }
+    }
+}

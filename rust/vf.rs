@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Virtual functions: one netdev per VF, with a TX ring, an RX ring and a
+//! NAPI context.
+//!
+//! `start_xmit` only queues the frame on the TX ring (stopping the queue
+//! when the ring fills); the VF's NAPI poll drains the TX ring into the
+//! eswitch, wakes the queue, and delivers the RX ring to the stack with
+//! GRO. Both rings are leaf locks taken with interrupts off; queue stop and
+//! wake decisions are made under the TX ring's lock, so a wake cannot be
+//! lost between a full ring and a drain.
+
+use crate::{
+    eswitch::Eswitch,
+    ether::{self, MacAddr},
+    fdb::PortId,
+    net::{
+        device::Device,
+        link::{VfInfo, VfLinkState},
+        napi::Napi,
+        netdev::Standalone,
+        ops::{LinkStats, NetdevOps},
+        skb::SkBuff,
+    },
+    ring::{Ring, RING_SIZE_DEFAULT},
+    stats::Counters,
+};
+use core::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use kernel::{
+    new_spinlock_irq,
+    prelude::*,
+    sync::{Arc, SpinLockIrq},
+};
+
+/// Largest number of TX frames one poll moves into the switch.
+const TX_BATCH: i32 = 64;
+
+/// The state of one VF.
+#[pin_data]
+pub(crate) struct Vf {
+    index: u16,
+    esw: Arc<Eswitch>,
+    #[pin]
+    tx: SpinLockIrq<Ring<SkBuff>>,
+    #[pin]
+    rx: SpinLockIrq<Ring<SkBuff>>,
+    #[pin]
+    napi: Napi,
+    stats: Counters,
+    spoofchk: AtomicBool,
+    trusted: AtomicBool,
+    /// Whether the PF assigned the MAC (`ip link set PF vf N mac ...`).
+    mac_assigned: AtomicBool,
+    link_state: AtomicU8,
+}
+
+impl Vf {
+    /// The state of VF `index` of a PF's switch `esw`, for netdev `dev`.
+    pub(crate) fn new(
+        dev: &Device,
+        index: u16,
+        esw: Arc<Eswitch>,
+    ) -> Result<impl PinInit<Self, Error> + use<>> {
+        let tx = Ring::new(RING_SIZE_DEFAULT)?;
+        let rx = Ring::new(RING_SIZE_DEFAULT)?;
+        let napi = Standalone::<Self>::new_napi(dev);
+        Ok(try_pin_init!(Self {
+            index,
+            esw,
+            tx <- new_spinlock_irq!(tx, "svnic_vf_tx"),
+            rx <- new_spinlock_irq!(rx, "svnic_vf_rx"),
+            napi <- napi,
+            stats: Counters::default(),
+            spoofchk: AtomicBool::new(true),
+            trusted: AtomicBool::new(false),
+            mac_assigned: AtomicBool::new(false),
+            link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
+        }? Error))
+    }
+
+    /// The link state configured by the PF.
+    pub(crate) fn link_state(&self) -> VfLinkState {
+        match self.link_state.load(Relaxed) {
+            1 => VfLinkState::Enable,
+            2 => VfLinkState::Disable,
+            _ => VfLinkState::Auto,
+        }
+    }
+
+    /// Applies the link state to the carrier of `dev`. Under RTNL.
+    pub(crate) fn update_carrier(&self, dev: &Device) {
+        let up = match self.link_state() {
+            VfLinkState::Auto => self.esw.uplink().carrier_ok(),
+            VfLinkState::Enable => true,
+            VfLinkState::Disable => false,
+        };
+        if dev.carrier_ok() != up {
+            dev.set_carrier(up);
+        }
+    }
+
+    /// `ip link set PF vf N state ...`. Under RTNL.
+    pub(crate) fn set_link_state(&self, dev: &Device, state: VfLinkState) {
+        self.link_state.store(link_state_to_u8(state), Relaxed);
+        self.update_carrier(dev);
+    }
+
+    /// `ip link set PF vf N spoofchk ...`.
+    pub(crate) fn set_spoofchk(&self, on: bool) {
+        self.spoofchk.store(on, Relaxed);
+    }
+
+    /// `ip link set PF vf N trust ...`.
+    pub(crate) fn set_trusted(&self, on: bool) {
+        self.trusted.store(on, Relaxed);
+    }
+
+    /// `ip link set PF vf N mac ...`: the PF assigns the VF's address.
+    /// Under RTNL.
+    pub(crate) fn assign_mac(&self, dev: &Device, mac: &MacAddr) -> Result {
+        if !ether::is_valid_unicast(mac) {
+            return Err(EINVAL);
+        }
+        if self.esw.mac_in_use(mac, PortId::Vf(self.index)) {
+            return Err(EADDRINUSE);
+        }
+        dev.assign_mac(mac);
+        self.mac_assigned.store(true, Relaxed);
+        self.esw.refresh()
+    }
+
+    /// The configuration the PF reports for this VF.
+    pub(crate) fn info(&self, dev: &Device) -> VfInfo {
+        VfInfo {
+            mac: if self.mac_assigned.load(Relaxed) {
+                dev.mac()
+            } else {
+                [0; 6]
+            },
+            spoofchk: self.spoofchk.load(Relaxed),
+            trusted: self.trusted.load(Relaxed),
+            link_state: self.link_state(),
+        }
+    }
+
+    /// The VF's counters.
+    pub(crate) fn counters(&self) -> &Counters {
+        &self.stats
+    }
+
+    /// A frame the switch delivers to this VF (BH context).
+    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
+        if !dev.is_running() || self.link_state() == VfLinkState::Disable {
+            Counters::add(&self.stats.rx_dropped, 1);
+            return;
+        }
+        skb.push_mac_header();
+        let len = u64::from(skb.len());
+        let dst = skb.eth_dest().unwrap_or([0; 6]);
+        let Ok(skb) = dev.forward_prepare(skb) else {
+            Counters::add(&self.stats.rx_dropped, 1);
+            return;
+        };
+        let pushed = self.rx.lock().push(skb);
+        match pushed {
+            Ok(()) => {
+                self.stats
+                    .rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
+                self.napi.schedule();
+            }
+            Err(skb) => {
+                drop(skb);
+                Counters::add(&self.stats.rx_dropped, 1);
+            }
+        }
+    }
+
+    /// Moves up to `TX_BATCH` frames from the TX ring into the switch;
+    /// returns whether frames are left.
+    fn drain_tx(&self, dev: &Device) -> bool {
+        let own = dev.mac();
+        let spoofchk = self.spoofchk.load(Relaxed);
+        for _ in 0..TX_BATCH {
+            let next = {
+                let mut ring = self.tx.lock();
+                let skb = ring.pop();
+                if dev.queue_stopped() && ring.len() < ring.size() / 2 {
+                    dev.wake_queue();
+                }
+                skb
+            };
+            let Some(skb) = next else {
+                return false;
+            };
+            if spoofchk && skb.eth_source() != Some(own) {
+                Counters::add(&self.stats.tx_spoofed, 1);
+                Counters::add(&self.stats.tx_dropped, 1);
+                continue;
+            }
+            self.stats.tx(u64::from(skb.len()));
+            self.esw.tx_from_vf(self.index, skb);
+        }
+        !self.tx.lock().is_empty()
+    }
+}
+
+fn link_state_to_u8(s: VfLinkState) -> u8 {
+    match s {
+        VfLinkState::Auto => 0,
+        VfLinkState::Enable => 1,
+        VfLinkState::Disable => 2,
+    }
+}
+
+impl NetdevOps for Vf {
+    fn open(&self, dev: &Device) -> Result {
+        self.napi.enable();
+        self.update_carrier(dev);
+        dev.wake_queue();
+        Ok(())
+    }
+
+    fn stop(&self, dev: &Device) {
+        dev.stop_queue();
+        self.napi.disable();
+        self.tx.lock().purge();
+        self.rx.lock().purge();
+    }
+
+    fn start_xmit(&self, dev: &Device, skb: SkBuff) {
+        if self.link_state() == VfLinkState::Disable || skb.len() < 14 {
+            Counters::add(&self.stats.tx_dropped, 1);
+            return;
+        }
+        let pushed = {
+            let mut ring = self.tx.lock();
+            let r = ring.push(skb);
+            if ring.len() == ring.size() {
+                dev.stop_queue();
+            }
+            r
+        };
+        if let Err(skb) = pushed {
+            drop(skb);
+            Counters::add(&self.stats.tx_dropped, 1);
+        }
+        self.napi.schedule();
+    }
+
+    fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+        let dev = napi.dev();
+        let tx_left = self.drain_tx(dev);
+        let mut done = 0;
+        while done < budget {
+            let next = self.rx.lock().pop();
+            let Some(skb) = next else { break };
+            napi.gro_receive(skb);
+            done += 1;
+        }
+        if tx_left {
+            // Stay scheduled: claim the whole budget.
+            return budget;
+        }
+        if done < budget {
+            // A frame queued after the drain re-schedules us through
+            // `start_xmit`'s `schedule` (the core's MISSED bit).
+            napi.complete_done(done);
+        }
+        done
+    }
+
+    fn set_rx_mode(&self, _dev: &Device) {}
+
+    fn set_mac(&self, _dev: &Device, _old: &MacAddr, new: &MacAddr) -> Result {
+        if self.mac_assigned.load(Relaxed) && !self.trusted.load(Relaxed) {
+            return Err(EPERM);
+        }
+        if self.esw.mac_in_use(new, PortId::Vf(self.index)) {
+            return Err(EADDRINUSE);
+        }
+        Ok(())
+    }
+
+    fn mac_changed(&self, _dev: &Device) {
+        let _ = self.esw.refresh();
+    }
+
+    fn stats(&self, _dev: &Device) -> LinkStats {
+        self.stats.link_stats()
+    }
+}
