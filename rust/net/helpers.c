@@ -15,6 +15,11 @@ struct net *svnic_dev_net(const struct net_device *dev)
 	return dev_net(dev);
 }
 
+void svnic_dev_net_set(struct net_device *dev, struct net *net)
+{
+	dev_net_set(dev, net);
+}
+
 void svnic_dev_hold(struct net_device *dev)
 {
 	dev_hold(dev);

@@ -14,6 +14,7 @@
 
 void *svnic_netdev_priv(const struct net_device *dev);
 struct net *svnic_dev_net(const struct net_device *dev);
+void svnic_dev_net_set(struct net_device *dev, struct net *net);
 void svnic_dev_hold(struct net_device *dev);
 void svnic_dev_put(struct net_device *dev);
 bool svnic_netif_running(const struct net_device *dev);

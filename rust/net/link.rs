@@ -188,7 +188,8 @@ impl<T: Driver> Sriov<'_, T> {
     }
 
     /// Registers the netdev of VF `index` under `parent`, named `PFvN` (or
-    /// `vf%d` when that would not fit). Under RTNL (held).
+    /// `vf%d` when that would not fit), in the PF's network namespace.
+    /// Under RTNL (held).
     pub(crate) fn register_vf<V: NetdevOps, I: PinInit<V, Error>>(
         &self,
         index: u16,
@@ -199,7 +200,7 @@ impl<T: Driver> Sriov<'_, T> {
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("vf%d"))?;
         }
-        Standalone::<V>::register(&name, parent, init)
+        Standalone::<V>::register(&name, parent, self.port.dev(), init)
     }
 }
 

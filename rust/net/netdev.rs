@@ -163,10 +163,12 @@ impl<T: NetdevOps> Standalone<T> {
     }
 
     /// Allocates and registers a netdev named `name` (a `%d` template is
-    /// allowed) under `parent`, with the state `init` returns. Under RTNL.
+    /// allowed) under `parent`, in the network namespace of `netns_of`, with
+    /// the state `init` returns. Under RTNL.
     pub(crate) fn register<I>(
         name: &CStr,
         parent: &VfDevice,
+        netns_of: &Device,
         init: impl FnOnce(&Device) -> Result<I>,
     ) -> Result<DevRef<Self>>
     where
@@ -207,6 +209,7 @@ impl<T: NetdevOps> Standalone<T> {
             let slot = bindings::svnic_netdev_priv(dev).cast::<*mut c_void>();
             *slot = state.into_foreign();
             (*dev).dev.parent = parent.as_raw();
+            bindings::svnic_dev_net_set(dev, bindings::svnic_dev_net(netns_of.as_raw()));
         }
         // SAFETY: RTNL is held (the caller's duty); `dev` is set up.
         let ret = unsafe { bindings::register_netdevice(dev) };

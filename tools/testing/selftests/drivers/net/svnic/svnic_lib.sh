@@ -41,3 +41,32 @@ svnic_stat()
 {
 	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
 }
+
+# svnic_sysfs PF FILE: path of a PF device attribute (host namespace).
+svnic_sysfs()
+{
+	echo "/sys/class/net/$1/device/$2"
+}
+
+# svnic_vfs N: makes N VFs on pf0 (in $NS_HOST) and moves VF i into its own
+# namespace $NS_VFi with address 192.0.2.(10+i)/24, up.
+svnic_vfs()
+{
+	local n=$1 i ns
+	ip netns exec "$NS_HOST" bash -c "echo $n > $(svnic_sysfs pf0 sriov_numvfs)" || return 1
+	for ((i = 0; i < n; i++)); do
+		setup_ns "NS_VF$i" || return 1
+		ns=NS_VF$i
+		defer cleanup_ns "${!ns}"
+		ip -n "$NS_HOST" link set "pf0v$i" netns "${!ns}" || return 1
+		ip -n "${!ns}" link set "pf0v$i" up
+		ip -n "${!ns}" addr add "192.0.2.$((10 + i))/24" dev "pf0v$i"
+	done
+}
+
+# svnic_vf_ns I: the namespace of VF I.
+svnic_vf_ns()
+{
+	local ns=NS_VF$1
+	echo "${!ns}"
+}
