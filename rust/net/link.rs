@@ -37,8 +37,12 @@ use crate::ether::MacAddr;
 use core::{
     marker::PhantomData,
     ptr,
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, Ordering},
 };
+
+/// The extack message for an uplink that already has a receive handler.
+const UPLINK_IN_USE: &CStr =
+    c"svnic: uplink is already in use (bridge port, bond slave or another svnic PF)";
 use kernel::{
     error::{from_result, to_result},
     ffi::{c_int, c_ulong, c_void},
@@ -181,7 +185,7 @@ impl<T: Driver> Sriov<'_, T> {
     /// Registers the parent device of VF `index`.
     pub(crate) fn new_vf_device(&self, index: u16) -> Result<VfDevice> {
         let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
-        let name = CString::try_from_fmt(fmt!("pf{}vf{}", self.port.dev().ifindex(), index))?;
+        let name = CString::try_from_fmt(fmt!("svnic{}vf{}", self.port.id, index))?;
         // SAFETY: The registration outlives every device of it.
         let bus = unsafe { &(*self.port.tables).bus };
         VfDevice::new(bus, pf, index, &name)
@@ -226,6 +230,8 @@ pub(crate) struct Port<T: Driver> {
     upper_linked: AtomicBool,
     /// Registered and not yet being unregistered.
     live: AtomicBool,
+    /// Number of the PF's device on the bus (`svnicN`).
+    id: u32,
 }
 
 // SAFETY: `dev` is only dereferenced under the rules of `Device` (the port
@@ -238,7 +244,7 @@ impl<T: Driver> Port<T> {
     /// Registers the PF's parent device and makes it the netdev's parent.
     /// Before `register_netdevice`.
     fn add_pf_device(&self) -> Result {
-        let name = CString::try_from_fmt(fmt!("pf{}", self.dev().ifindex()))?;
+        let name = CString::try_from_fmt(fmt!("svnic{}", self.id))?;
         // SAFETY: The registration outlives every device of it; `self` is
         // pinned and the PF device is dropped (unregistered) before it.
         let pf = unsafe { PfDevice::new(&(*self.tables).bus, &name, ptr::from_ref(self)) }?;
@@ -269,12 +275,7 @@ impl<T: Driver> Port<T> {
                 ptr::from_ref(self).cast_mut().cast(),
             )
         })
-        .map_err(|e| {
-            extack.fail(
-                e,
-                c"svnic: uplink is already in use (bridge port, bond slave or another svnic PF)",
-            )
-        })?;
+        .map_err(|e| extack.fail(e, UPLINK_IN_USE))?;
         // INVARIANT: the handler was registered with `self` as data.
         self.rx_handler.store(true, Ordering::Relaxed);
         // SAFETY: Both devices are valid and registered; RTNL is held.
@@ -476,11 +477,12 @@ impl<T: Driver> Adapter<T> {
             // SAFETY: `up` is a registered device and RTNL is held, so it stays valid.
             let uplink = unsafe { Device::from_raw(up) };
             // SAFETY: `up` and `dev` are valid.
-            let (dev_type, flags, same_kind) = unsafe {
+            let (dev_type, flags, same_kind, claimed) = unsafe {
                 (
                     (*up).type_,
                     (*up).flags,
                     ptr::eq((*up).rtnl_link_ops, (*dev).rtnl_link_ops),
+                    (*up).rx_handler.is_some(),
                 )
             };
             if same_kind {
@@ -490,6 +492,9 @@ impl<T: Driver> Adapter<T> {
                 || flags & bindings::net_device_flags_IFF_LOOPBACK != 0
             {
                 return Err(extack.fail(EINVAL, c"svnic: the uplink must be an Ethernet device"));
+            }
+            if claimed {
+                return Err(extack.fail(EBUSY, UPLINK_IN_USE));
             }
             // SAFETY: `dev` was created by rtnetlink from our `rtnl_link_ops`,
             // the first field of our pinned `Tables`, which outlive it.
@@ -501,6 +506,8 @@ impl<T: Driver> Adapter<T> {
                 Device::from_raw(dev)
             };
             let init = T::new(this, uplink, &extack)?;
+            // SAFETY: `tables` is valid (see above).
+            let id = unsafe { (*tables).next_id.fetch_add(1, Ordering::Relaxed) };
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
                     state <- init,
@@ -511,6 +518,7 @@ impl<T: Driver> Adapter<T> {
                     rx_handler: AtomicBool::new(false),
                     upper_linked: AtomicBool::new(false),
                     live: AtomicBool::new(false),
+                    id,
                 }? Error),
                 GFP_KERNEL,
             )?;
@@ -782,6 +790,7 @@ pub(crate) struct Tables<T: Driver> {
     #[pin]
     notifier: Opaque<bindings::notifier_block>,
     bus: Bus<Port<T>>,
+    next_id: AtomicU32,
 }
 
 /// A registered link type: the `svnic` bus, `rtnl_link_ops` and a
@@ -828,6 +837,7 @@ impl<T: Driver> Registration<T> {
                     }
                 }),
                 bus,
+                next_id: AtomicU32::new(0),
             }),
             GFP_KERNEL,
         )?;
