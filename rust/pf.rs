@@ -23,7 +23,7 @@ use crate::{
     stats::Counters,
     vf::Vf,
 };
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::Relaxed};
 use kernel::{
     new_mutex, new_spinlock_irq,
     prelude::*,
@@ -55,6 +55,8 @@ pub(crate) struct Pf {
     #[pin]
     me: Mutex<Option<LinkRef<Pf>>>,
     total_vfs: u16,
+    /// `vfs.netdevs.len()`, readable without the lock (atomic context).
+    num_vfs: AtomicU16,
     stats: Counters,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
@@ -121,6 +123,7 @@ impl Pf {
         for vf in vfs.netdevs.iter() {
             vf.unregister();
         }
+        self.num_vfs.store(0, Relaxed);
         vfs.netdevs.clear();
         vfs.devices.clear();
     }
@@ -153,6 +156,7 @@ impl Pf {
             self.remove_vfs(vfs);
             return Err(e);
         }
+        self.num_vfs.store(n, Relaxed);
         Ok(())
     }
 
@@ -242,6 +246,7 @@ impl link::Driver for Pf {
             vfs <- new_mutex!(VfSet { netdevs: KVec::new(), devices: KVec::new() }, "svnic_pf_vfs"),
             me <- new_mutex!(None, "svnic_pf_me"),
             total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),
+            num_vfs: AtomicU16::new(0),
             stats: Counters::default(),
             uc_added: AtomicBool::new(false),
         }? Error))
@@ -282,7 +287,7 @@ impl link::Driver for Pf {
     }
 
     fn num_vfs(&self) -> u16 {
-        u16::try_from(self.vfs.lock().netdevs.len()).unwrap_or(u16::MAX)
+        self.num_vfs.load(Relaxed)
     }
 
     fn set_num_vfs(&self, sriov: &Sriov<'_, Self>, n: u16) -> Result {

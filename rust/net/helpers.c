@@ -101,6 +101,11 @@ bool svnic_skb_mac_header_was_set(const struct sk_buff *skb)
 	return skb_mac_header_was_set(skb);
 }
 
+void svnic_sysfs_attr_init(struct attribute *attr)
+{
+	sysfs_attr_init(attr);
+}
+
 u32 svnic_nla_get_u32(const struct nlattr *nla)
 {
 	return nla_get_u32(nla);

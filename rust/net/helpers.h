@@ -33,6 +33,7 @@ unsigned char *svnic_skb_mac_header(const struct sk_buff *skb);
 unsigned char *svnic_skb_tail_pointer(const struct sk_buff *skb);
 bool svnic_skb_mac_header_was_set(const struct sk_buff *skb);
 u32 svnic_nla_get_u32(const struct nlattr *nla);
+void svnic_sysfs_attr_init(struct attribute *attr);
 void svnic_netif_stop_queue(struct net_device *dev);
 void svnic_netif_wake_queue(struct net_device *dev);
 bool svnic_netif_queue_stopped(const struct net_device *dev);

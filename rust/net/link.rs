@@ -157,7 +157,7 @@ pub(crate) trait Driver: NetdevOps {
     /// `sriov_totalvfs`.
     fn total_vfs(&self) -> u16;
 
-    /// `sriov_numvfs`.
+    /// `sriov_numvfs`; may be called in atomic context, must not sleep.
     fn num_vfs(&self) -> u16;
 
     /// A write to `sriov_numvfs`. Under RTNL (taken by this layer).

@@ -31,7 +31,8 @@ use kernel::{
 pub(crate) trait SriovOps: Send + Sync + 'static {
     /// `sriov_totalvfs`.
     fn total_vfs(&self) -> u16;
-    /// `sriov_numvfs` (read), and the bus's `num_vf`.
+    /// `sriov_numvfs` (read), and the bus's `num_vf`. May be called in
+    /// atomic context (rtnetlink sizes messages under RCU): must not sleep.
     fn num_vfs(&self) -> u16;
     /// `sriov_numvfs` (write), in process context with no lock held.
     fn set_num_vfs(&self, n: u16) -> Result;
@@ -173,6 +174,8 @@ fn attr_init(
         // SAFETY: `a` is pinned, writable storage inside `Tables`.
         unsafe {
             ptr::write_bytes(a, 0, 1);
+            // Attributes outside static storage need a lockdep key.
+            bindings::svnic_sysfs_attr_init(&raw mut (*a).attr);
             (*a).attr.name = name.as_char_ptr();
             (*a).attr.mode = mode;
             (*a).__bindgen_anon_1.show = show;

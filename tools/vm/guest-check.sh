@@ -67,6 +67,21 @@ if [ -d /sys/module/svnic ] && ! rmmod svnic; then
 	echo "rmmod svnic failed"
 	sf=$((sf + 1))
 fi
+# Memory leaks: kmemleak (debug kernel) scans after everything is unloaded.
+leaks=/sys/kernel/debug/kmemleak
+if [ -w "$leaks" ]; then
+	echo "== kmemleak"
+	sleep 6
+	echo scan >"$leaks"
+	echo scan >"$leaks"
+	if grep -q "unreferenced object" "$leaks"; then
+		cat "$leaks"
+		echo "kmemleak: $(grep -c 'unreferenced object' "$leaks") unreferenced objects"
+		sf=$((sf + 1))
+	else
+		echo "kmemleak: no leaks"
+	fi
+fi
 echo "$kp $kf $sp $sf" >"$out/counts"
 echo "kunit: $kp passed, $kf failed; selftests: $sp passed, $sf failed"
 [ $((kf + sf)) = 0 ]
