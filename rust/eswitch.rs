@@ -38,6 +38,8 @@ pub(crate) struct Ports {
     vfs: KVec<VfRef>,
     fdb: Fdb,
     mode: SwitchMode,
+    /// Every port, for flooding (computed once per snapshot).
+    all: KVec<PortId>,
 }
 
 impl Ports {
@@ -48,17 +50,22 @@ impl Ports {
             vfs: KVec::new(),
             fdb: Fdb::new(),
             mode: SwitchMode::Veb,
+            all: KVec::new(),
         }
     }
 
     /// Builds a snapshot with `pf` and `vfs`, learning their addresses.
     fn build(pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>, mode: SwitchMode) -> Result<Self> {
         let mut fdb = Fdb::new();
+        let mut all = KVec::with_capacity(vfs.len() + 2, GFP_KERNEL)?;
+        all.push(PortId::Uplink, GFP_KERNEL)?;
         if let Some(pf) = &pf {
             fdb.add_unicast(&pf.dev().mac(), 0, PortId::Pf)?;
+            all.push(PortId::Pf, GFP_KERNEL)?;
         }
         for (i, vf) in vfs.iter().enumerate() {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
+            all.push(PortId::Vf(index), GFP_KERNEL)?;
             // Two VFs given the same address: the first keeps it (the
             // second's own frames still reach the uplink).
             match fdb.add_unicast(&vf.dev().mac(), 0, PortId::Vf(index)) {
@@ -66,7 +73,13 @@ impl Ports {
                 Err(e) => return Err(e),
             }
         }
-        Ok(Self { pf, vfs, fdb, mode })
+        Ok(Self {
+            pf,
+            vfs,
+            fdb,
+            mode,
+            all,
+        })
     }
 }
 
@@ -161,33 +174,20 @@ impl Eswitch {
         }
     }
 
-    /// Floods `skb` to every port but `src`; the last one gets the original.
+    /// Floods `skb` to every port but `src` (VEB); each port but the last
+    /// gets a clone, the last the original. No allocation but the clones.
     fn flood(&self, ports: &Ports, src: PortId, skb: SkBuff) {
-        let mut targets = KVec::new();
-        let mut all = KVec::new();
-        let ok = all.push(PortId::Uplink, GFP_ATOMIC).is_ok()
-            && (ports.pf.is_none() || all.push(PortId::Pf, GFP_ATOMIC).is_ok())
-            && (0..ports.vfs.len()).all(|i| {
-                u16::try_from(i).is_ok_and(|i| all.push(PortId::Vf(i), GFP_ATOMIC).is_ok())
-            });
-        if !ok {
-            return;
-        }
-        // Group frames go to every port: the VFs run without multicast
-        // filters (as if all-multicast), like a NIC whose filters are full.
-        let dst = ether::BROADCAST;
-        if fdb::flood_targets(&ports.fdb, ports.mode, src, &dst, 0, &all, &mut targets).is_err() {
-            return;
-        }
-        let Some((last, rest)) = targets.split_last() else {
-            return;
-        };
-        for &port in rest {
-            if let Some(copy) = skb.try_clone() {
-                self.deliver(ports, port, copy);
+        let mut pending = None;
+        for &port in ports.all.iter().filter(|&&p| p != src) {
+            if let Some(prev) = pending.replace(port) {
+                if let Some(copy) = skb.try_clone() {
+                    self.deliver(ports, prev, copy);
+                }
             }
         }
-        self.deliver(ports, *last, skb);
+        if let Some(last) = pending {
+            self.deliver(ports, last, skb);
+        }
     }
 
     /// A frame a VF transmitted (from its NAPI poll, BH context).

@@ -19,7 +19,7 @@ use crate::{
         skb::SkBuff,
         sriov::VfDevice,
     },
-    ring::{Ring, RING_SIZE_DEFAULT},
+    ring::{self, Ring, RING_SIZE_DEFAULT},
     stats::Counters,
     vf::Vf,
 };
@@ -179,7 +179,7 @@ impl NetdevOps for Pf {
 
     fn stop(&self, dev: &Device) {
         self.napi.disable();
-        self.rx.lock().purge();
+        ring::drain(&self.rx);
         self.uplink().unsync_addr_lists(dev);
         if self.uc_added.swap(false, Relaxed) {
             let _ = self.uplink().uc_del(&dev.mac());

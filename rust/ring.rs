@@ -174,6 +174,19 @@ impl<T> Ring<T> {
     }
 }
 
+/// Empties a locked ring, freeing each buffer outside the lock.
+pub(crate) fn drain<T, B: kernel::sync::lock::Backend>(
+    ring: &kernel::sync::lock::Lock<Ring<T>, B>,
+) {
+    loop {
+        let next = ring.lock().pop();
+        match next {
+            Some(item) => drop(item),
+            None => break,
+        }
+    }
+}
+
 #[kunit_tests(svnic_ring)]
 mod tests {
     use super::*;

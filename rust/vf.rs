@@ -22,7 +22,7 @@ use crate::{
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
     },
-    ring::{Ring, RING_SIZE_DEFAULT},
+    ring::{self, Ring, RING_SIZE_DEFAULT},
     stats::Counters,
 };
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
@@ -223,8 +223,8 @@ impl NetdevOps for Vf {
     fn stop(&self, dev: &Device) {
         dev.stop_queue();
         self.napi.disable();
-        self.tx.lock().purge();
-        self.rx.lock().purge();
+        ring::drain(&self.tx);
+        ring::drain(&self.rx);
     }
 
     fn start_xmit(&self, dev: &Device, skb: SkBuff) {

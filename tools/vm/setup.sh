@@ -12,7 +12,7 @@ die() { printf 'svnic-setup: error: %s\n' "$*" >&2; exit 1; }
 
 BINDGEN_VERSION=0.72.1
 VNG_VERSION=1.41
-VENV=${SVNIC_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/svnic/venv}
+VENV=${SVNIC_VENV:-${SVNIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/svnic}/venv}
 
 [ "$(id -u)" = 0 ] || die "run as root (apt-get is needed)"
 
