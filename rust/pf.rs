@@ -10,7 +10,7 @@
 
 use crate::{
     eswitch::{Eswitch, VfRef},
-    ether::{self, MacAddr},
+    ether::MacAddr,
     net::{
         device::{Device, DeviceRef},
         link::{self, ExtAck, LinkRef, RxAction, Sriov, VfChange, VfInfo, VfStats},
@@ -20,6 +20,7 @@ use crate::{
         sriov::VfDevice,
     },
     ring::{self, Ring, RING_SIZE_DEFAULT},
+    rxq,
     stats::Counters,
     vf::Vf,
 };
@@ -64,31 +65,12 @@ pub(crate) struct Pf {
 
 impl Pf {
     /// A frame the switch delivers to the PF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
+    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
         if !dev.is_running() {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }
-        skb.push_mac_header();
-        let len = u64::from(skb.len());
-        let dst = skb.eth_dest().unwrap_or([0; 6]);
-        let Ok(skb) = dev.forward_prepare(skb) else {
-            Counters::add(&self.stats.rx_dropped, 1);
-            return;
-        };
-        let pushed = self.rx.lock().push(skb);
-        match pushed {
-            Ok(()) => {
-                self.stats
-                    .rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
-                self.napi.schedule();
-            }
-            // The ring is full: drop (outside the lock) and count.
-            Err(skb) => {
-                drop(skb);
-                Counters::add(&self.stats.rx_dropped, 1);
-            }
-        }
+        rxq::enqueue(dev, &self.rx, &self.napi, &self.stats, skb);
     }
 
     fn uplink(&self) -> &DeviceRef {
@@ -193,13 +175,7 @@ impl NetdevOps for Pf {
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        let mut done = 0;
-        while done < budget {
-            let next = self.rx.lock().pop();
-            let Some(skb) = next else { break };
-            napi.gro_receive(skb);
-            done += 1;
-        }
+        let done = rxq::deliver(&self.rx, napi, budget);
         if done < budget {
             napi.complete_done(done);
         }

@@ -14,6 +14,7 @@ mod net;
 mod pf;
 mod rate;
 mod ring;
+mod rxq;
 mod stats;
 mod vf;
 mod vlan;

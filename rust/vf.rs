@@ -23,6 +23,7 @@ use crate::{
         skb::SkBuff,
     },
     ring::{self, Ring, RING_SIZE_DEFAULT},
+    rxq,
     stats::Counters,
 };
 use core::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
@@ -149,30 +150,12 @@ impl Vf {
     }
 
     /// A frame the switch delivers to this VF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
+    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }
-        skb.push_mac_header();
-        let len = u64::from(skb.len());
-        let dst = skb.eth_dest().unwrap_or([0; 6]);
-        let Ok(skb) = dev.forward_prepare(skb) else {
-            Counters::add(&self.stats.rx_dropped, 1);
-            return;
-        };
-        let pushed = self.rx.lock().push(skb);
-        match pushed {
-            Ok(()) => {
-                self.stats
-                    .rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
-                self.napi.schedule();
-            }
-            Err(skb) => {
-                drop(skb);
-                Counters::add(&self.stats.rx_dropped, 1);
-            }
-        }
+        rxq::enqueue(dev, &self.rx, &self.napi, &self.stats, skb);
     }
 
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch;
@@ -250,13 +233,7 @@ impl NetdevOps for Vf {
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
         let dev = napi.dev();
         let tx_left = self.drain_tx(dev);
-        let mut done = 0;
-        while done < budget {
-            let next = self.rx.lock().pop();
-            let Some(skb) = next else { break };
-            napi.gro_receive(skb);
-            done += 1;
-        }
+        let done = rxq::deliver(&self.rx, napi, budget);
         if tx_left {
             // Stay scheduled: claim the whole budget.
             return budget;
