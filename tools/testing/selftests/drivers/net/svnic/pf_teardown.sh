@@ -39,11 +39,16 @@ test_del_uplink_deletes_pf()
 	ip -n "$NS_HOST" link add up2 type veth peer name peer2
 	ip -n "$NS_HOST" link add pf2 link up2 type svnic
 	ip -n "$NS_HOST" link set pf2 up
+	ip netns exec "$NS_HOST" bash -c "echo 2 > $(svnic_sysfs pf2 sriov_numvfs)"
+	check_err $? "cannot create VFs on pf2"
+	ip -n "$NS_HOST" link set pf2v0 up
 	ip -n "$NS_HOST" link del up2
 	check_err $? "deleting the uplink failed"
 	! ip -n "$NS_HOST" link show pf2 >/dev/null 2>&1
 	check_err $? "the PF survived its uplink"
-	log_test "delete uplink deletes the PF"
+	! ip -n "$NS_HOST" link show pf2v0 >/dev/null 2>&1
+	check_err $? "a VF survived its PF's uplink"
+	log_test "delete uplink deletes the PF and its VFs"
 }
 
 test_del_netns()
@@ -56,6 +61,8 @@ test_del_netns()
 	ip -n "$ns" link add pf3 link up3 type svnic
 	ip -n "$ns" link set up3 up
 	ip -n "$ns" link set pf3 up
+	ip netns exec "$ns" bash -c "echo 2 > $(svnic_sysfs pf3 sriov_numvfs)"
+	check_err $? "cannot create VFs on pf3"
 	ip netns del "$ns"
 	check_err $? "deleting a namespace with a PF failed"
 	log_test "delete namespace holding PF and uplink"
@@ -72,17 +79,22 @@ test_rmmod_with_pfs()
 	ip -n "$NS_HOST" link add up4 type veth peer name peer4
 	ip -n "$NS_HOST" link add pf4 link up4 type svnic
 	ip -n "$NS_HOST" link set pf4 up
+	ip netns exec "$NS_HOST" bash -c "echo 3 > $(svnic_sysfs pf4 sriov_numvfs)"
+	check_err $? "cannot create VFs on pf4"
+	ip -n "$NS_HOST" link set pf4v1 up
 	rmmod svnic
 	check_err $? "rmmod svnic failed with PFs present"
 	! ip -n "$NS_HOST" link show pf0 >/dev/null 2>&1
 	check_err $? "PFs survived rmmod"
+	! ip -n "$NS_HOST" link show pf4v1 >/dev/null 2>&1
+	check_err $? "VFs survived rmmod"
 	ip -n "$NS_HOST" link show up0 >/dev/null 2>&1
 	check_err $? "the uplink went away with the module"
 	insmod "$ko" >/dev/null
 	check_err $? "insmod after rmmod failed"
 	ip -n "$NS_HOST" link add pf0 link up0 type svnic
 	check_err $? "uplink still bound after rmmod"
-	log_test "rmmod with live PFs, then reload"
+	log_test "rmmod with live PFs and VFs, then reload"
 }
 
 trap defer_scopes_cleanup EXIT
