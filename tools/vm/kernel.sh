@@ -41,7 +41,7 @@ else
 	src=$(ls "$cache"/src/linux-source-7.3_*.deb 2>/dev/null | tail -n1 || true)
 	if [ -z "$src" ]; then
 		say "downloading linux-source-7.3 with apt"
-		if (cd "$cache/src" && apt-get download -q -t trixie-backports linux-source-7.3 >&2); then
+		if (cd "$cache/src" && apt-get download -q -o APT::Sandbox::User=root -t trixie-backports linux-source-7.3 >&2); then
 			src=$(ls "$cache"/src/linux-source-7.3_*.deb | tail -n1)
 		else
 			src=$(ls "$repo"/../shared/cache/linux-source-7.3_*.deb 2>/dev/null | tail -n1 || true)
