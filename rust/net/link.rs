@@ -608,6 +608,21 @@ impl<T: Driver> Adapter<T> {
         Ok((&port.state, vf))
     }
 
+    /// Applies the `ndo_set_vf_*` change `change` (built from the raw
+    /// arguments, or an error) to VF `vf` of `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a registered device of ours; RTNL is held.
+    unsafe fn set_vf(dev: *mut bindings::net_device, vf: c_int, change: Result<VfChange>) -> c_int {
+        from_result(|| {
+            // SAFETY: By the safety requirements.
+            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
+            state.set_vf(vf, change?)?;
+            Ok(0)
+        })
+    }
+
     /// # Safety
     ///
     /// Called by rtnetlink as `ndo_set_vf_mac`, under RTNL.
@@ -616,15 +631,11 @@ impl<T: Driver> Adapter<T> {
         vf: c_int,
         mac: *mut u8,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
-            let mut addr: MacAddr = [0; 6];
-            // SAFETY: rtnetlink passes the 32-byte `ifla_vf_mac.mac`.
-            unsafe { ptr::copy_nonoverlapping(mac, addr.as_mut_ptr(), 6) };
-            state.set_vf(vf, VfChange::Mac(addr))?;
-            Ok(0)
-        })
+        let mut addr: MacAddr = [0; 6];
+        // SAFETY: rtnetlink passes the 32-byte `ifla_vf_mac.mac`.
+        unsafe { ptr::copy_nonoverlapping(mac, addr.as_mut_ptr(), 6) };
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, Ok(VfChange::Mac(addr))) }
     }
 
     /// # Safety
@@ -635,12 +646,8 @@ impl<T: Driver> Adapter<T> {
         vf: c_int,
         on: bool,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
-            state.set_vf(vf, VfChange::SpoofChk(on))?;
-            Ok(0)
-        })
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, Ok(VfChange::SpoofChk(on))) }
     }
 
     /// # Safety
@@ -651,12 +658,8 @@ impl<T: Driver> Adapter<T> {
         vf: c_int,
         on: bool,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
-            state.set_vf(vf, VfChange::Trust(on))?;
-            Ok(0)
-        })
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, Ok(VfChange::Trust(on))) }
     }
 
     /// # Safety
@@ -667,18 +670,14 @@ impl<T: Driver> Adapter<T> {
         vf: c_int,
         state: c_int,
     ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (drv, vf) = unsafe { Self::vf(dev, vf) }?;
-            let ls = match u32::try_from(state).map_err(|_| EINVAL)? {
-                bindings::IFLA_VF_LINK_STATE_AUTO => VfLinkState::Auto,
-                bindings::IFLA_VF_LINK_STATE_ENABLE => VfLinkState::Enable,
-                bindings::IFLA_VF_LINK_STATE_DISABLE => VfLinkState::Disable,
-                _ => return Err(EINVAL),
-            };
-            drv.set_vf(vf, VfChange::LinkState(ls))?;
-            Ok(0)
-        })
+        let change = match u32::try_from(state) {
+            Ok(bindings::IFLA_VF_LINK_STATE_AUTO) => Ok(VfLinkState::Auto),
+            Ok(bindings::IFLA_VF_LINK_STATE_ENABLE) => Ok(VfLinkState::Enable),
+            Ok(bindings::IFLA_VF_LINK_STATE_DISABLE) => Ok(VfLinkState::Disable),
+            _ => Err(EINVAL),
+        };
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, change.map(VfChange::LinkState)) }
     }
 
     /// # Safety
