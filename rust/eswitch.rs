@@ -18,7 +18,7 @@ use crate::{
     ether,
     fdb::{self, Decision, Fdb, PortId, SwitchMode},
     net::{
-        device::{Delivery, DeviceRef},
+        device::DeviceRef,
         link::LinkRef,
         netdev::{DevRef, Standalone},
         rcu::RcuBox,
@@ -198,11 +198,10 @@ impl Eswitch {
     }
 
     /// A frame the PF transmitted (BH context).
-    pub(crate) fn tx_from_pf(&self, skb: SkBuff) -> Delivery {
+    pub(crate) fn tx_from_pf(&self, skb: SkBuff) {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         self.switch(ports, PortId::Pf, skb);
-        Delivery::Accepted
     }
 
     /// A frame from the uplink; returns it if the uplink's own stack should

@@ -98,10 +98,8 @@ impl Pf {
     /// Removes every VF: out of the switch first, then unregistered.
     /// Under RTNL.
     fn remove_vfs(&self, vfs: &mut VfSet) {
-        let _ = self.publish(&VfSet {
-            netdevs: KVec::new(),
-            devices: KVec::new(),
-        });
+        let me = self.me.lock().clone();
+        let _ = self.esw.publish(me, KVec::new());
         for vf in vfs.netdevs.iter() {
             vf.unregister();
         }
@@ -171,7 +169,7 @@ impl NetdevOps for Pf {
     fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
         let len = u64::from(skb.len());
         self.stats.tx(len);
-        let _ = self.esw.tx_from_pf(skb);
+        self.esw.tx_from_pf(skb);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
