@@ -9,10 +9,22 @@
 //! RTNL, build a new snapshot and publish it; the old one is freed after a
 //! grace period.
 //!
-//! Forwarding follows [`crate::fdb::forward`]: VF-to-VF traffic never
-//! touches the uplink in VEB mode; unknown unicast from a VF or the PF goes
-//! to the uplink; broadcast and multicast are flooded to every other port;
-//! frames from the uplink reach the port that owns the destination MAC.
+//! Forwarding follows [`crate::fdb::forward_in_vlan`]: VF-to-VF traffic
+//! never touches the uplink in VEB mode; unknown unicast from a VF or the PF
+//! goes to the uplink; broadcast and multicast are flooded to every other
+//! port of the frame's VLAN; frames from the uplink reach the port that owns
+//! the destination MAC in the frame's VLAN.
+//!
+//! VLANs: a frame is carried in one VLAN, its port VLAN's for a frame from
+//! a VF that has one (the VF pushed the tag), else its outer tag's (0 if
+//! untagged). A VF with a port VLAN is a member of that VLAN only and its
+//! address is in the FDB under that VLAN; the uplink, the PF and VFs without
+//! port VLAN (trunks) are members of every VLAN and their addresses are in
+//! the FDB under VLAN 0. The VF pops the tag on delivery ([`crate::vlan`]).
+//!
+//! In VEPA mode everything a PF or VF sends goes to the uplink, and the
+//! external switch hairpins what is for a local port back; a group frame
+//! coming back is not delivered to the port that sent it.
 
 use crate::{
     ether,
@@ -26,6 +38,7 @@ use crate::{
     },
     pf::Pf,
     vf::Vf,
+    vlan::{self, PortVlan},
 };
 use kernel::{prelude::*, sync::rcu};
 
@@ -66,9 +79,13 @@ impl Ports {
         for (i, vf) in vfs.iter().enumerate() {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
             all.push(PortId::Vf(index), GFP_KERNEL)?;
+            let key = vf
+                .state()
+                .and_then(Vf::port_vlan)
+                .map_or(0, |pv| pv.vid());
             // Two VFs given the same address: the first keeps it (the
             // second's own frames still reach the uplink).
-            match fdb.add_unicast(&vf.dev().mac(), 0, PortId::Vf(index)) {
+            match fdb.add_unicast(&vf.dev().mac(), key, PortId::Vf(index)) {
                 Ok(()) | Err(EEXIST) => {}
                 Err(e) => return Err(e),
             }
@@ -80,6 +97,27 @@ impl Ports {
             mode,
             all,
         })
+    }
+
+    /// The port VLAN of `port` (`None` for a trunk).
+    fn port_vlan(&self, port: PortId) -> Option<PortVlan> {
+        match port {
+            PortId::Vf(i) => self
+                .vfs
+                .get(usize::from(i))
+                .and_then(|vf| vf.state())
+                .and_then(Vf::port_vlan),
+            PortId::Uplink | PortId::Pf => None,
+        }
+    }
+
+    /// The MAC address of `port`, if it is a function.
+    fn mac(&self, port: PortId) -> Option<ether::MacAddr> {
+        match port {
+            PortId::Uplink => None,
+            PortId::Pf => self.pf.as_ref().map(|pf| pf.dev().mac()),
+            PortId::Vf(i) => self.vfs.get(usize::from(i)).map(|vf| vf.dev().mac()),
+        }
     }
 }
 
@@ -105,16 +143,24 @@ impl Eswitch {
 
     /// Publishes a new set of ports. Under RTNL.
     pub(crate) fn publish(&self, pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>) -> Result {
-        let guard = rcu::read_lock();
-        let mode = self.ports.read(&guard).mode;
-        drop(guard);
+        self.publish_with(pf, vfs, self.mode())
+    }
+
+    fn publish_with(&self, pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>, mode: SwitchMode) -> Result {
         let ports = Ports::build(pf, vfs, mode)?;
         self.ports.replace(KBox::new(ports, GFP_KERNEL)?);
         Ok(())
     }
 
-    /// Re-reads every port's address into a new snapshot. Under RTNL.
-    pub(crate) fn refresh(&self) -> Result {
+    /// The forwarding mode.
+    pub(crate) fn mode(&self) -> SwitchMode {
+        let guard = rcu::read_lock();
+        self.ports.read(&guard).mode
+    }
+
+    /// Re-reads every port's address and VLAN into a new snapshot, in mode
+    /// `mode`. Under RTNL.
+    fn rebuild(&self, mode: SwitchMode) -> Result {
         let guard = rcu::read_lock();
         let cur = self.ports.read(&guard);
         let pf = cur.pf.clone();
@@ -123,7 +169,18 @@ impl Eswitch {
             vfs.push(vf.clone(), GFP_ATOMIC)?;
         }
         drop(guard);
-        self.publish(pf, vfs)
+        self.publish_with(pf, vfs, mode)
+    }
+
+    /// Re-reads every port's address and VLAN into a new snapshot. Under
+    /// RTNL.
+    pub(crate) fn refresh(&self) -> Result {
+        self.rebuild(self.mode())
+    }
+
+    /// `bridge link set dev PF hwmode veb|vepa`. Under RTNL.
+    pub(crate) fn set_mode(&self, mode: SwitchMode) -> Result {
+        self.rebuild(mode)
     }
 
     /// Drops every port (the PF is going away). Under RTNL.
@@ -139,14 +196,22 @@ impl Eswitch {
         owner.is_some_and(|p| p != me)
     }
 
-    /// Sends `skb` from port `src` according to the forwarding database.
-    fn switch(&self, ports: &Ports, src: PortId, skb: SkBuff) {
+    /// Where a frame from `src` for `dst` in VLAN `vlan` goes.
+    fn decide(ports: &Ports, src: PortId, dst: &ether::MacAddr, vlan: u16) -> Decision {
+        fdb::forward_in_vlan(&ports.fdb, ports.mode, src, dst, vlan, |p| {
+            ports.port_vlan(p).is_none()
+        })
+    }
+
+    /// Sends `skb` from port `src` in VLAN `vlan` according to the
+    /// forwarding database.
+    fn switch(&self, ports: &Ports, src: PortId, vlan: u16, skb: SkBuff) {
         let Some(dst) = skb.eth_dest() else {
             return;
         };
-        match fdb::forward(&ports.fdb, ports.mode, src, &dst, 0) {
+        match Self::decide(ports, src, &dst, vlan) {
             Decision::To(port) => self.deliver(ports, port, skb),
-            Decision::Flood => self.flood(ports, src, skb),
+            Decision::Flood => self.flood(ports, src, vlan, skb),
             Decision::Drop => drop(skb),
         }
     }
@@ -174,11 +239,29 @@ impl Eswitch {
         }
     }
 
-    /// Floods `skb` to every port but `src` (VEB); each port but the last
-    /// gets a clone, the last the original. No allocation but the clones.
-    fn flood(&self, ports: &Ports, src: PortId, skb: SkBuff) {
+    /// Floods `skb` from `src` to every other port of VLAN `vlan` (only to
+    /// the uplink from a function in VEPA mode; in VEPA mode a frame from
+    /// the uplink skips the function whose address is its source, the
+    /// hairpinned sender). Each port but the last gets a clone, the last the
+    /// original. No allocation but the clones.
+    fn flood(&self, ports: &Ports, src: PortId, vlan: u16, skb: SkBuff) {
+        let vepa = ports.mode == SwitchMode::Vepa;
+        let sender = if vepa && src == PortId::Uplink {
+            skb.eth_source()
+        } else {
+            None
+        };
+        let target = |p: PortId| {
+            if p == src || (vepa && src.is_function() && p != PortId::Uplink) {
+                return false;
+            }
+            if sender.is_some() && ports.mac(p) == sender {
+                return false;
+            }
+            vlan::is_member(ports.port_vlan(p).as_ref(), vlan)
+        };
         let mut pending = None;
-        for &port in ports.all.iter().filter(|&&p| p != src) {
+        for &port in ports.all.iter().filter(|&&p| target(p)) {
             if let Some(prev) = pending.replace(port) {
                 if let Some(copy) = skb.try_clone() {
                     self.deliver(ports, prev, copy);
@@ -190,18 +273,20 @@ impl Eswitch {
         }
     }
 
-    /// A frame a VF transmitted (from its NAPI poll, BH context).
-    pub(crate) fn tx_from_vf(&self, index: u16, skb: SkBuff) {
+    /// A frame VF `index` transmitted in VLAN `vlan`, port VLAN tag
+    /// already pushed (from its NAPI poll, BH context).
+    pub(crate) fn tx_from_vf(&self, index: u16, vlan: u16, skb: SkBuff) {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        self.switch(ports, PortId::Vf(index), skb);
+        self.switch(ports, PortId::Vf(index), vlan, skb);
     }
 
     /// A frame the PF transmitted (BH context).
     pub(crate) fn tx_from_pf(&self, skb: SkBuff) {
+        let vlan = vlan::switch_vlan(None, skb.outer_vlan());
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        self.switch(ports, PortId::Pf, skb);
+        self.switch(ports, PortId::Pf, vlan, skb);
     }
 
     /// A frame from the uplink; returns it if the uplink's own stack should
@@ -213,14 +298,15 @@ impl Eswitch {
         let Some(dst) = skb.eth_dest() else {
             return Some(skb);
         };
-        match fdb::forward(&ports.fdb, ports.mode, PortId::Uplink, &dst, 0) {
+        let vlan = vlan::switch_vlan(None, skb.outer_vlan());
+        match Self::decide(ports, PortId::Uplink, &dst, vlan) {
             Decision::To(port) => {
                 self.deliver(ports, port, skb);
                 None
             }
             Decision::Flood => {
                 if let Some(copy) = skb.try_clone() {
-                    self.flood(ports, PortId::Uplink, copy);
+                    self.flood(ports, PortId::Uplink, vlan, copy);
                 }
                 Some(skb)
             }

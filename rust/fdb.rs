@@ -386,10 +386,32 @@ pub(crate) fn forward(
     dst: &MacAddr,
     vlan: u16,
 ) -> Decision {
+    forward_in_vlan(fdb, mode, src, dst, vlan, |_| false)
+}
+
+/// Like [`forward`], for a switch whose trunk ports (`is_trunk`: the ports
+/// that are members of every VLAN, such as the uplink, the PF and VFs
+/// without port VLAN) have their addresses in VLAN 0 only: a unicast
+/// destination not found in `vlan` is looked up in VLAN 0 and taken if a
+/// trunk port owns it there.
+pub(crate) fn forward_in_vlan(
+    fdb: &Fdb,
+    mode: SwitchMode,
+    src: PortId,
+    dst: &MacAddr,
+    vlan: u16,
+    is_trunk: impl Fn(PortId) -> bool,
+) -> Decision {
     if ether::is_multicast(dst) {
         return Decision::Flood;
     }
-    match fdb.lookup_unicast(dst, vlan) {
+    let owner = fdb.lookup_unicast(dst, vlan).or_else(|| {
+        if vlan == 0 {
+            return None;
+        }
+        fdb.lookup_unicast(dst, 0).filter(|&p| is_trunk(p))
+    });
+    match owner {
         Some(owner) if owner == src => Decision::Drop,
         Some(owner) if !src.is_function() => Decision::To(owner),
         None if !src.is_function() => Decision::Drop,
@@ -863,6 +885,38 @@ mod tests {
             Err(EINVAL)
         );
         assert!(out.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn trunk_ports_are_in_every_vlan() -> Result {
+        let mut fdb = Fdb::new();
+        // VF0 and the PF are trunks (VLAN 0); VF1 is an access port of 10.
+        fdb.add_unicast(&A, 0, VF0)?;
+        fdb.add_unicast(&B, 10, VF1)?;
+        fdb.add_unicast(&C, 0, PortId::Pf)?;
+        let trunk = |p: PortId| p != VF1;
+        let fwd = |src, dst: &MacAddr, vlan| {
+            forward_in_vlan(&fdb, SwitchMode::Veb, src, dst, vlan, trunk)
+        };
+        // Tagged frames reach trunk ports by their VLAN 0 address.
+        assert_eq!(fwd(VF1, &A, 10), Decision::To(VF0));
+        assert_eq!(fwd(PortId::Uplink, &C, 10), Decision::To(PortId::Pf));
+        // The access port is only in its VLAN.
+        assert_eq!(fwd(VF0, &B, 10), Decision::To(VF1));
+        assert_eq!(fwd(VF0, &B, 0), Decision::To(PortId::Uplink));
+        assert_eq!(fwd(VF0, &B, 11), Decision::To(PortId::Uplink));
+        assert_eq!(fwd(PortId::Uplink, &B, 0), Decision::Drop);
+        // Without trunks, nothing falls back to VLAN 0.
+        assert_eq!(
+            forward(&fdb, SwitchMode::Veb, VF1, &A, 10),
+            Decision::To(PortId::Uplink)
+        );
+        // VEPA still sends local traffic up.
+        assert_eq!(
+            forward_in_vlan(&fdb, SwitchMode::Vepa, VF1, &A, 10, trunk),
+            Decision::To(PortId::Uplink)
+        );
         Ok(())
     }
 }

@@ -11,6 +11,7 @@
 use crate::{
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
+    fdb::SwitchMode,
     net::{
         device::{Device, DeviceRef},
         link::{self, ExtAck, LinkRef, RxAction, Sriov, VfChange, VfInfo, VfStats},
@@ -283,6 +284,14 @@ impl link::Driver for Pf {
         self.add_vfs(sriov, &mut vfs, n)
     }
 
+    fn bridge_mode(&self) -> SwitchMode {
+        self.esw.mode()
+    }
+
+    fn set_bridge_mode(&self, mode: SwitchMode) -> Result {
+        self.esw.set_mode(mode)
+    }
+
     fn vf_info(&self, vf: u16) -> Result<VfInfo> {
         self.with_vf(vf, |state, dev| Ok(state.info(dev)))
     }
@@ -298,6 +307,7 @@ impl link::Driver for Pf {
                 VfChange::SpoofChk(on) => state.set_spoofchk(on),
                 VfChange::Trust(on) => state.set_trusted(on),
                 VfChange::LinkState(ls) => state.set_link_state(dev, ls),
+                VfChange::Vlan(pv) => state.set_port_vlan(pv)?,
             }
             Ok(())
         })

@@ -18,6 +18,9 @@ pub(crate) struct Counters {
     pub(crate) tx_dropped: AtomicU64,
     /// Frames dropped by the spoof check (also counted in `tx_dropped`).
     pub(crate) tx_spoofed: AtomicU64,
+    /// Frames dropped by the port VLAN policy: tagged frames from a VF
+    /// with a port VLAN (also counted in `tx_dropped`).
+    pub(crate) tx_vlan_dropped: AtomicU64,
 }
 
 impl Counters {

@@ -25,8 +25,9 @@ use crate::{
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
     stats::Counters,
+    vlan::{self, PortVlan, RxVerdict, TxVerdict},
 };
-use core::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
 use kernel::{
     new_spinlock_irq,
     prelude::*,
@@ -53,6 +54,8 @@ pub(crate) struct Vf {
     /// Whether the PF assigned the MAC (`ip link set PF vf N mac ...`).
     mac_assigned: AtomicBool,
     link_state: AtomicU8,
+    /// The port VLAN, [`PortVlan::pack`]ed.
+    port_vlan: AtomicU32,
 }
 
 impl Vf {
@@ -76,6 +79,7 @@ impl Vf {
             trusted: AtomicBool::new(false),
             mac_assigned: AtomicBool::new(false),
             link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
+            port_vlan: AtomicU32::new(0),
         }? Error))
     }
 
@@ -130,6 +134,19 @@ impl Vf {
         self.esw.refresh()
     }
 
+    /// The port VLAN (`None`: the VF is a trunk).
+    pub(crate) fn port_vlan(&self) -> Option<PortVlan> {
+        PortVlan::unpack(self.port_vlan.load(Relaxed))
+    }
+
+    /// `ip link set PF vf N vlan ...`: sets or (`None`) clears the port
+    /// VLAN. Under RTNL.
+    pub(crate) fn set_port_vlan(&self, pv: Option<PortVlan>) -> Result {
+        self.port_vlan.store(PortVlan::pack(pv.as_ref()), Relaxed);
+        // The VF's address moves to the new VLAN in the switch.
+        self.esw.refresh()
+    }
+
     /// The configuration the PF reports for this VF.
     pub(crate) fn info(&self, dev: &Device) -> VfInfo {
         VfInfo {
@@ -141,6 +158,7 @@ impl Vf {
             spoofchk: self.spoofchk.load(Relaxed),
             trusted: self.trusted.load(Relaxed),
             link_state: self.link_state(),
+            vlan: self.port_vlan(),
         }
     }
 
@@ -150,8 +168,18 @@ impl Vf {
     }
 
     /// A frame the switch delivers to this VF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
+    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable {
+            Counters::add(&self.stats.rx_dropped, 1);
+            return;
+        }
+        skb.push_mac_header();
+        let pass = match vlan::to_vf(self.port_vlan().as_ref(), skb.outer_vlan()) {
+            RxVerdict::Pass => true,
+            RxVerdict::Pop => skb.pop_vlan().is_ok(),
+            RxVerdict::Drop => false,
+        };
+        if !pass {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }
@@ -163,6 +191,7 @@ impl Vf {
     fn drain_tx(&self, dev: &Device) -> bool {
         let own = dev.mac();
         let spoofchk = self.spoofchk.load(Relaxed);
+        let port_vlan = self.port_vlan();
         for _ in 0..TX_BATCH {
             let next = {
                 let mut ring = self.tx.lock();
@@ -172,7 +201,7 @@ impl Vf {
                 }
                 skb
             };
-            let Some(skb) = next else {
+            let Some(mut skb) = next else {
                 return false;
             };
             if spoofchk && skb.eth_source() != Some(own) {
@@ -180,8 +209,24 @@ impl Vf {
                 Counters::add(&self.stats.tx_dropped, 1);
                 continue;
             }
+            let vlan = match vlan::from_vf(port_vlan.as_ref(), skb.outer_vlan()) {
+                TxVerdict::Pass { vlan } => vlan,
+                TxVerdict::Push {
+                    ethertype,
+                    tci,
+                    vlan,
+                } => {
+                    skb.push_vlan(ethertype, tci);
+                    vlan
+                }
+                TxVerdict::Drop => {
+                    Counters::add(&self.stats.tx_vlan_dropped, 1);
+                    Counters::add(&self.stats.tx_dropped, 1);
+                    continue;
+                }
+            };
             self.stats.tx(u64::from(skb.len()));
-            self.esw.tx_from_vf(self.index, skb);
+            self.esw.tx_from_vf(self.index, vlan, skb);
         }
         !self.tx.lock().is_empty()
     }

@@ -134,6 +134,47 @@ impl PortVlan {
     }
 }
 
+/// Bit of [`PortVlan::pack`]'s word that says a port VLAN is set.
+const PACK_SET: u32 = 1 << 16;
+/// Bit of [`PortVlan::pack`]'s word that says the protocol is 802.1ad.
+const PACK_AD: u32 = 1 << 17;
+
+impl PortVlan {
+    /// Packs an optional port VLAN into a word (0 for none), so that the
+    /// data path can read it from an atomic.
+    pub(crate) fn pack(pv: Option<&PortVlan>) -> u32 {
+        pv.map_or(0, |pv| {
+            let proto = match pv.proto {
+                VlanProto::Dot1Q => 0,
+                VlanProto::Dot1Ad => PACK_AD,
+            };
+            PACK_SET | proto | u32::from(pv.tci())
+        })
+    }
+
+    /// Unpacks a word made by [`PortVlan::pack`]; `None` for no port VLAN
+    /// (or a word `pack` cannot have made).
+    pub(crate) fn unpack(word: u32) -> Option<PortVlan> {
+        if word & PACK_SET == 0 {
+            return None;
+        }
+        let proto = if word & PACK_AD != 0 {
+            VlanProto::Dot1Ad
+        } else {
+            VlanProto::Dot1Q
+        };
+        let tci = (word & 0xffff) as u16;
+        let qos = (tci >> VLAN_PRIO_SHIFT) as u8;
+        PortVlan::new(tci & VLAN_VID_MASK, qos, proto).ok().flatten()
+    }
+}
+
+/// Whether a port with port VLAN `port` (`None`: a trunk) is a member of
+/// VLAN `vlan`, that is, may get frames the switch carries in it.
+pub(crate) fn is_member(port: Option<&PortVlan>, vlan: u16) -> bool {
+    port.is_none_or(|pv| pv.vid == vlan)
+}
+
 /// What happens to a frame a VF transmits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TxVerdict {
@@ -389,6 +430,34 @@ mod tests {
         assert_eq!(switch_vlan(None, Some((0x88a8, 200))), 200);
         assert_eq!(switch_vlan(None, Some((0x9100, 200))), 0);
         assert_eq!(switch_vlan(None, Some((0x8100, 4095))), 4095);
+        Ok(())
+    }
+
+    #[test]
+    fn pack_round_trip() -> Result {
+        assert_eq!(PortVlan::pack(None), 0);
+        assert_eq!(PortVlan::unpack(0), None);
+        for (vid, qos) in [(1, 0), (100, 5), (4094, 7)] {
+            for proto in [VlanProto::Dot1Q, VlanProto::Dot1Ad] {
+                let pv = port(vid, qos, proto)?;
+                assert_eq!(PortVlan::unpack(PortVlan::pack(Some(&pv))), Some(pv));
+            }
+        }
+        // Words `pack` never makes.
+        assert_eq!(PortVlan::unpack(0xffff), None);
+        assert_eq!(PortVlan::unpack(PACK_SET), None);
+        assert_eq!(PortVlan::unpack(PACK_SET | 4095), None);
+        Ok(())
+    }
+
+    #[test]
+    fn membership() -> Result {
+        let q = port(100, 3, VlanProto::Dot1Q)?;
+        assert!(is_member(None, 0));
+        assert!(is_member(None, 100));
+        assert!(is_member(Some(&q), 100));
+        assert!(!is_member(Some(&q), 0));
+        assert!(!is_member(Some(&q), 101));
         Ok(())
     }
 

@@ -8,8 +8,10 @@
 #include <linux/device/bus.h>
 #include <linux/etherdevice.h>
 #include <linux/if_arp.h>
+#include <linux/if_bridge.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/notifier.h>
 #include <linux/rtnetlink.h>

@@ -130,3 +130,43 @@ void svnic_netif_start_queue(struct net_device *dev)
 {
 	netif_start_queue(dev);
 }
+
+int svnic___vlan_hwaccel_get_tag(const struct sk_buff *skb, u16 *vlan_tci)
+{
+	return __vlan_hwaccel_get_tag(skb, vlan_tci);
+}
+
+__be16 svnic_skb_protocol(const struct sk_buff *skb, bool skip_vlan)
+{
+	return skb_protocol(skb, skip_vlan);
+}
+
+void svnic___vlan_hwaccel_put_tag(struct sk_buff *skb, __be16 vlan_proto, u16 vlan_tci)
+{
+	__vlan_hwaccel_put_tag(skb, vlan_proto, vlan_tci);
+}
+
+void svnic___vlan_hwaccel_clear_tag(struct sk_buff *skb)
+{
+	__vlan_hwaccel_clear_tag(skb);
+}
+
+struct nlattr *svnic_nlmsg_find_attr(const struct nlmsghdr *nlh, int hdrlen, int attrtype)
+{
+	return nlmsg_find_attr(nlh, hdrlen, attrtype);
+}
+
+struct nlattr *svnic_nla_find_nested(const struct nlattr *nla, int attrtype)
+{
+	return nla_find_nested(nla, attrtype);
+}
+
+int svnic_nla_len(const struct nlattr *nla)
+{
+	return nla_len(nla);
+}
+
+u16 svnic_nla_get_u16(const struct nlattr *nla)
+{
+	return nla_get_u16(nla);
+}

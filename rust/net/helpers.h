@@ -7,6 +7,7 @@
 #define SVNIC_HELPERS_H
 
 #include <linux/etherdevice.h>
+#include <linux/if_vlan.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
@@ -38,5 +39,13 @@ void svnic_netif_stop_queue(struct net_device *dev);
 void svnic_netif_wake_queue(struct net_device *dev);
 bool svnic_netif_queue_stopped(const struct net_device *dev);
 void svnic_netif_start_queue(struct net_device *dev);
+int svnic___vlan_hwaccel_get_tag(const struct sk_buff *skb, u16 *vlan_tci);
+__be16 svnic_skb_protocol(const struct sk_buff *skb, bool skip_vlan);
+void svnic___vlan_hwaccel_put_tag(struct sk_buff *skb, __be16 vlan_proto, u16 vlan_tci);
+void svnic___vlan_hwaccel_clear_tag(struct sk_buff *skb);
+struct nlattr *svnic_nlmsg_find_attr(const struct nlmsghdr *nlh, int hdrlen, int attrtype);
+struct nlattr *svnic_nla_find_nested(const struct nlattr *nla, int attrtype);
+int svnic_nla_len(const struct nlattr *nla);
+u16 svnic_nla_get_u16(const struct nlattr *nla);
 
 #endif /* SVNIC_HELPERS_H */

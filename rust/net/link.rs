@@ -33,7 +33,11 @@ use super::{
     skb::SkBuff,
     sriov::{Bus, PfDevice, SriovOps, VfDevice},
 };
-use crate::ether::MacAddr;
+use crate::{
+    ether::MacAddr,
+    fdb::SwitchMode,
+    vlan::{PortVlan, VlanProto},
+};
 use core::{
     marker::PhantomData,
     ptr,
@@ -102,6 +106,7 @@ pub(crate) struct VfInfo {
     pub(crate) spoofchk: bool,
     pub(crate) trusted: bool,
     pub(crate) link_state: VfLinkState,
+    pub(crate) vlan: Option<PortVlan>,
 }
 
 /// The per-VF counters `ip -s link show` reports.
@@ -128,6 +133,8 @@ pub(crate) enum VfChange {
     Trust(bool),
     /// `state`.
     LinkState(VfLinkState),
+    /// `vlan V qos Q proto P` (`None`: `vlan 0`, no port VLAN).
+    Vlan(Option<PortVlan>),
 }
 
 /// A link type stacked on an uplink, with SR-IOV virtual functions.
@@ -171,6 +178,12 @@ pub(crate) trait Driver: NetdevOps {
 
     /// `ndo_set_vf_*`. Under RTNL.
     fn set_vf(&self, vf: u16, change: VfChange) -> Result;
+
+    /// The embedded switch's mode (`bridge link show`). Under RTNL.
+    fn bridge_mode(&self) -> SwitchMode;
+
+    /// `bridge link set dev PF hwmode veb|vepa`. Under RTNL.
+    fn set_bridge_mode(&self, mode: SwitchMode) -> Result;
 }
 
 /// A counted reference to a link device of type `T`.
@@ -412,6 +425,9 @@ impl<T: Driver> Adapter<T> {
         ndo_set_vf_spoofchk: Some(Self::set_vf_spoofchk_callback),
         ndo_set_vf_trust: Some(Self::set_vf_trust_callback),
         ndo_set_vf_link_state: Some(Self::set_vf_link_state_callback),
+        ndo_set_vf_vlan: Some(Self::set_vf_vlan_callback),
+        ndo_bridge_setlink: Some(Self::bridge_setlink_callback),
+        ndo_bridge_getlink: Some(Self::bridge_getlink_callback),
         ndo_get_vf_config: Some(Self::get_vf_config_callback),
         ndo_get_vf_stats: Some(Self::get_vf_stats_callback),
         ..Trampolines::<Port<T>>::OPS
@@ -682,6 +698,110 @@ impl<T: Driver> Adapter<T> {
 
     /// # Safety
     ///
+    /// Called by rtnetlink as `ndo_set_vf_vlan`, under RTNL (which checked
+    /// `vlan <= 4095`, `qos <= 7` and the protocol already).
+    unsafe extern "C" fn set_vf_vlan_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        vlan: u16,
+        qos: u8,
+        proto: bindings::__be16,
+    ) -> c_int {
+        let change = VlanProto::try_from(u16::from_be(proto))
+            .and_then(|proto| PortVlan::new(vlan, qos, proto))
+            .map(VfChange::Vlan);
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, change) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_bridge_setlink` (`bridge link set dev
+    /// PF hwmode ... self`), under RTNL, with a validated message.
+    unsafe extern "C" fn bridge_setlink_callback(
+        dev: *mut bindings::net_device,
+        nlh: *mut bindings::nlmsghdr,
+        _flags: u16,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        let extack = ExtAck(extack);
+        from_result(|| {
+            // SAFETY: `dev` is ours.
+            let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
+            // SAFETY: `nlh` is a valid RTM_SETLINK message with an ifinfomsg
+            // header; the attributes found are inside it.
+            let mode = unsafe {
+                let spec = bindings::svnic_nlmsg_find_attr(
+                    nlh,
+                    core::mem::size_of::<bindings::ifinfomsg>() as c_int,
+                    bindings::IFLA_AF_SPEC as c_int,
+                );
+                if spec.is_null() {
+                    return Err(extack.fail(EINVAL, c"svnic: IFLA_AF_SPEC missing"));
+                }
+                let attr = bindings::svnic_nla_find_nested(spec, bindings::IFLA_BRIDGE_MODE as c_int);
+                if attr.is_null() {
+                    // Nothing svnic handles (flags only): accepted as is.
+                    return Ok(0);
+                }
+                if bindings::svnic_nla_len(attr) < 2 {
+                    return Err(extack.fail(EINVAL, c"svnic: IFLA_BRIDGE_MODE too short"));
+                }
+                bindings::svnic_nla_get_u16(attr)
+            };
+            let mode = match u32::from(mode) {
+                bindings::BRIDGE_MODE_VEB => SwitchMode::Veb,
+                bindings::BRIDGE_MODE_VEPA => SwitchMode::Vepa,
+                _ => {
+                    return Err(extack.fail(
+                        EOPNOTSUPP,
+                        c"svnic: the embedded switch supports hwmode veb and vepa only",
+                    ))
+                }
+            };
+            port.state.set_bridge_mode(mode)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by rtnetlink as `ndo_bridge_getlink`, under RTNL or RCU.
+    unsafe extern "C" fn bridge_getlink_callback(
+        skb: *mut bindings::sk_buff,
+        pid: u32,
+        seq: u32,
+        dev: *mut bindings::net_device,
+        filter_mask: u32,
+        nlflags: c_int,
+    ) -> c_int {
+        // SAFETY: `dev` is ours.
+        let Some(port) = (unsafe { port::<T>(dev) }) else {
+            return 0;
+        };
+        let mode = match port.state.bridge_mode() {
+            SwitchMode::Veb => bindings::BRIDGE_MODE_VEB,
+            SwitchMode::Vepa => bindings::BRIDGE_MODE_VEPA,
+        };
+        // SAFETY: The arguments are rtnetlink's own; no VLAN fill function.
+        unsafe {
+            bindings::ndo_dflt_bridge_getlink(
+                skb,
+                pid,
+                seq,
+                dev,
+                mode as u16,
+                0,
+                0,
+                nlflags,
+                filter_mask,
+                None,
+            )
+        }
+    }
+
+    /// # Safety
+    ///
     /// Called by rtnetlink as `ndo_get_vf_config`, under RTNL.
     unsafe extern "C" fn get_vf_config_callback(
         dev: *mut bindings::net_device,
@@ -703,8 +823,13 @@ impl<T: Driver> Adapter<T> {
                     VfLinkState::Enable => bindings::IFLA_VF_LINK_STATE_ENABLE,
                     VfLinkState::Disable => bindings::IFLA_VF_LINK_STATE_DISABLE,
                 };
-                // 802.1Q in network order: no port VLAN configured.
-                (*out).vlan_proto = 0x0081;
+                (*out).vlan = info.vlan.map_or(0, |pv| u32::from(pv.vid()));
+                (*out).qos = info.vlan.map_or(0, |pv| u32::from(pv.qos()));
+                (*out).vlan_proto = info
+                    .vlan
+                    .map_or(VlanProto::Dot1Q, |pv| pv.proto())
+                    .ethertype()
+                    .to_be();
             }
             Ok(0)
         })

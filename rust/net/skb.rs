@@ -5,7 +5,11 @@
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
 
 use super::bindings;
-use crate::ether::MacAddr;
+use crate::{
+    ether::MacAddr,
+    vlan::{ETH_P_8021AD, ETH_P_8021Q},
+};
+use kernel::{error::to_result, prelude::*};
 use core::ptr::NonNull;
 
 /// An owned `struct sk_buff`.
@@ -105,6 +109,85 @@ impl SkBuff {
         Some([h[6], h[7], h[8], h[9], h[10], h[11]])
     }
 
+    /// The frame's outer VLAN tag as `(tpid, tci)` in host byte order, or
+    /// `None` if it has no 802.1Q or 802.1ad tag.
+    ///
+    /// The tag is the accelerated one (`skb->vlan_tci`) if there is one,
+    /// else the one in the frame after the addresses. A tag whose TCI is
+    /// not in the linear part reads as VID 4095, which no port VLAN or FDB
+    /// entry matches.
+    pub(crate) fn outer_vlan(&self) -> Option<(u16, u16)> {
+        let skb = self.as_raw();
+        let mut tci = 0u16;
+        // SAFETY: By the type invariant the buffer is valid.
+        if unsafe { bindings::svnic___vlan_hwaccel_get_tag(skb, &mut tci) } == 0 {
+            // SAFETY: As above; with a tag present this is its protocol.
+            let tpid = u16::from_be(unsafe { bindings::svnic_skb_protocol(skb, false) });
+            return Some((tpid, tci));
+        }
+        let h = self.eth_header()?;
+        let tpid = u16::from_be_bytes([h[12], h[13]]);
+        if tpid != ETH_P_8021Q && tpid != ETH_P_8021AD {
+            return None;
+        }
+        let mut tag = [0u8; 2];
+        // SAFETY: By the type invariant the buffer is valid; we read the two
+        // bytes after the Ethernet header only if they are in the head buffer.
+        let linear = unsafe {
+            let mac = bindings::svnic_skb_mac_header(skb);
+            let tail = bindings::svnic_skb_tail_pointer(skb);
+            if tail.offset_from(mac) >= 16 {
+                core::ptr::copy_nonoverlapping(mac.add(14), tag.as_mut_ptr(), 2);
+                true
+            } else {
+                false
+            }
+        };
+        Some((tpid, if linear { u16::from_be_bytes(tag) } else { 0x0fff }))
+    }
+
+    /// Gives an untagged frame the outer VLAN tag `(tpid, tci)` (host byte
+    /// order), as an accelerated tag.
+    pub(crate) fn push_vlan(&mut self, tpid: u16, tci: u16) {
+        // SAFETY: By the type invariant the buffer is valid and ours.
+        unsafe { bindings::svnic___vlan_hwaccel_put_tag(self.as_raw(), tpid.to_be(), tci) };
+    }
+
+    /// Removes the outer VLAN tag: the accelerated one if there is one,
+    /// else the one in the frame. `data` must be at the MAC header (see
+    /// [`SkBuff::push_mac_header`]).
+    ///
+    /// # Errors
+    ///
+    /// `ENOMEM` if a shared buffer could not be made writable, `EINVAL` if
+    /// the frame has no tag to remove or `data` is not at the MAC header.
+    pub(crate) fn pop_vlan(&mut self) -> Result {
+        let skb = self.as_raw();
+        let mut tci = 0u16;
+        // SAFETY: By the type invariant the buffer is valid and ours.
+        unsafe {
+            if bindings::svnic___vlan_hwaccel_get_tag(skb, &mut tci) == 0 {
+                bindings::svnic___vlan_hwaccel_clear_tag(skb);
+                return Ok(());
+            }
+        }
+        if self.outer_vlan().is_none() || self.mac_offset() != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: The buffer is valid and ours, `data` is at its MAC header
+        // and the frame has a tag after the addresses; `__skb_vlan_pop`
+        // unshares the header before editing it.
+        to_result(unsafe { bindings::__skb_vlan_pop(skb, &mut tci) })
+    }
+
+    /// How far `data` is past the MAC header.
+    fn mac_offset(&self) -> isize {
+        let skb = self.as_raw();
+        // SAFETY: By the type invariant the buffer is valid; both pointers
+        // are into its head buffer.
+        unsafe { (*skb).data.offset_from(bindings::svnic_skb_mac_header(skb)) }
+    }
+
     /// Makes a clone sharing the data, for delivery to a second receiver.
     pub(crate) fn try_clone(&self) -> Option<SkBuff> {
         // SAFETY: By the type invariant, the buffer is valid; `skb_clone`
@@ -121,15 +204,12 @@ impl SkBuff {
     /// so that the buffer can be forwarded as a whole frame.
     pub(crate) fn push_mac_header(&mut self) {
         let skb = self.as_raw();
-        // SAFETY: By the type invariant, the buffer is valid. Its MAC header
-        // lies `data - mac_header` bytes before `data` in the same head
-        // buffer (set by `eth_type_trans`), so the push stays inside it.
-        unsafe {
-            let mac = bindings::svnic_skb_mac_header(skb);
-            let pulled = (*skb).data.offset_from(mac);
-            if pulled > 0 {
-                bindings::skb_push(skb, pulled as u32);
-            }
+        let pulled = self.mac_offset();
+        if pulled > 0 {
+            // SAFETY: By the type invariant, the buffer is valid. Its MAC
+            // header lies `pulled` bytes before `data` in the same head
+            // buffer (set by `eth_type_trans`), so the push stays inside it.
+            unsafe { bindings::skb_push(skb, pulled as u32) };
         }
     }
 }
