@@ -37,10 +37,15 @@ use crate::{
         skb::SkBuff,
     },
     pf::Pf,
+    rate::LinkBudget,
     vf::Vf,
     vlan::{self, PortVlan},
 };
-use kernel::{prelude::*, sync::rcu};
+use kernel::{
+    prelude::*,
+    sync::rcu,
+    time::{Instant, Monotonic},
+};
 
 /// A reference to a VF netdev.
 pub(crate) type VfRef = DevRef<Standalone<Vf>>;
@@ -125,6 +130,10 @@ impl Ports {
 pub(crate) struct Eswitch {
     uplink: DeviceRef,
     ports: RcuBox<Ports>,
+    /// The link VFs share, in use while some VF has a `min_tx_rate`.
+    link: LinkBudget,
+    /// Time 0 of the clock the VFs' shapers and the link budget share.
+    epoch: Instant<Monotonic>,
 }
 
 impl Eswitch {
@@ -133,12 +142,24 @@ impl Eswitch {
         Ok(Self {
             uplink,
             ports: RcuBox::new(KBox::new(Ports::empty(), GFP_KERNEL)?),
+            link: LinkBudget::new(),
+            epoch: Instant::now(),
         })
     }
 
     /// The uplink.
     pub(crate) fn uplink(&self) -> &DeviceRef {
         &self.uplink
+    }
+
+    /// Nanoseconds on the shapers' clock.
+    pub(crate) fn now_ns(&self) -> u64 {
+        u64::try_from((Instant::<Monotonic>::now() - self.epoch).as_nanos()).unwrap_or(0)
+    }
+
+    /// The link budget VFs book their traffic on.
+    pub(crate) fn link_budget(&self) -> &LinkBudget {
+        &self.link
     }
 
     /// Publishes a new set of ports. Under RTNL.

@@ -20,6 +20,7 @@ use crate::{
         skb::SkBuff,
         sriov::VfDevice,
     },
+    rate,
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
     stats::Counters,
@@ -105,6 +106,7 @@ impl Pf {
             vf.unregister();
         }
         self.num_vfs.store(0, Relaxed);
+        self.esw.link_budget().set_rate(0);
         vfs.netdevs.clear();
         vfs.devices.clear();
     }
@@ -138,6 +140,45 @@ impl Pf {
             return Err(e);
         }
         self.num_vfs.store(n, Relaxed);
+        Ok(())
+    }
+
+    /// The speed of the link the VFs share, in Mbit/s (0: unknown): the
+    /// `link_mbps` module parameter, else the uplink's ethtool speed.
+    /// Under RTNL.
+    fn link_mbps(&self) -> u32 {
+        match crate::module_parameters::link_mbps.value() {
+            0 => self.uplink().speed_mbps(),
+            mbps => mbps,
+        }
+    }
+
+    /// `ip link set PF vf N min_tx_rate A max_tx_rate B`: checks the rates
+    /// against the link and the other VFs' minimums, applies them, and puts
+    /// the link budget in use while some VF has a minimum. Under RTNL.
+    fn set_vf_rates(&self, vf: u16, min: u32, max: u32) -> Result {
+        let vfs = self.vfs.lock();
+        let target = vfs.netdevs.get(usize::from(vf)).ok_or(EINVAL)?;
+        let target = target.state().ok_or(ENODEV)?;
+        let link = self.link_mbps();
+        if min != 0 && link == 0 {
+            // Nothing to guarantee a share of.
+            return Err(EINVAL);
+        }
+        rate::check_rates(min, max, link)?;
+        let mut mins = KVec::with_capacity(vfs.netdevs.len(), GFP_KERNEL)?;
+        for (i, other) in vfs.netdevs.iter().enumerate() {
+            let m = if i == usize::from(vf) {
+                min
+            } else {
+                other.state().map_or(0, |s| s.rates().0)
+            };
+            mins.push(m, GFP_KERNEL)?;
+        }
+        rate::check_min_sum(&mins, link)?;
+        target.set_rates(min, max);
+        let shared = mins.iter().any(|&m| m != 0);
+        self.esw.link_budget().set_rate(if shared { link } else { 0 });
         Ok(())
     }
 
@@ -301,6 +342,9 @@ impl link::Driver for Pf {
     }
 
     fn set_vf(&self, vf: u16, change: VfChange) -> Result {
+        if let VfChange::Rate { min, max } = change {
+            return self.set_vf_rates(vf, min, max);
+        }
         self.with_vf(vf, |state, dev| {
             match change {
                 VfChange::Mac(mac) => state.assign_mac(dev, &mac)?,
@@ -308,6 +352,7 @@ impl link::Driver for Pf {
                 VfChange::Trust(on) => state.set_trusted(on),
                 VfChange::LinkState(ls) => state.set_link_state(dev, ls),
                 VfChange::Vlan(pv) => state.set_port_vlan(pv)?,
+                VfChange::Rate { .. } => return Err(EINVAL),
             }
             Ok(())
         })

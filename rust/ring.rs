@@ -92,6 +92,12 @@ impl RingIndex {
         Some(slot as usize)
     }
 
+    /// The index of the slot at the tail, without releasing it, or `None`
+    /// if the ring is empty.
+    pub(crate) fn peek(&self) -> Option<usize> {
+        (!self.is_empty()).then_some((self.tail & self.mask) as usize)
+    }
+
     /// Releases the slot at the tail to the consumer and returns its index,
     /// or `None` if the ring is empty.
     // # Invariants
@@ -168,6 +174,11 @@ impl<T> Ring<T> {
         self.slots[slot].take()
     }
 
+    /// The buffer at the tail, left in the ring.
+    pub(crate) fn peek(&self) -> Option<&T> {
+        self.slots.get(self.index.peek()?)?.as_ref()
+    }
+
     /// Drops every queued buffer.
     pub(crate) fn purge(&mut self) {
         while self.pop().is_some() {}
@@ -190,6 +201,21 @@ pub(crate) fn drain<T, B: kernel::sync::lock::Backend>(
 #[kunit_tests(svnic_ring)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn peek_leaves_the_tail() -> Result {
+        let mut ring = Ring::new(RING_SIZE_MIN)?;
+        assert!(ring.peek().is_none());
+        assert!(ring.push(1u32).is_ok());
+        assert!(ring.push(2u32).is_ok());
+        assert_eq!(ring.peek(), Some(&1));
+        assert_eq!(ring.len(), 2);
+        assert_eq!(ring.pop(), Some(1));
+        assert_eq!(ring.peek(), Some(&2));
+        assert_eq!(ring.pop(), Some(2));
+        assert!(ring.peek().is_none());
+        Ok(())
+    }
 
     #[test]
     fn index_rejects_bad_sizes() -> Result {

@@ -31,5 +31,9 @@ module! {
             default: 64,
             description: "sriov_totalvfs of PFs created from now on (1..256)",
         },
+        link_mbps: u32 {
+            default: 0,
+            description: "Speed in Mbit/s of the link VFs share for min_tx_rate (0: the uplink's ethtool speed)",
+        },
     },
 }

@@ -22,6 +22,7 @@ use crate::{
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
     },
+    rate::{Admit, Shaper},
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
     stats::Counters,
@@ -56,6 +57,19 @@ pub(crate) struct Vf {
     link_state: AtomicU8,
     /// The port VLAN, [`PortVlan::pack`]ed.
     port_vlan: AtomicU32,
+    /// `min_tx_rate`/`max_tx_rate`; taken inside `tx`'s lock by the poll.
+    #[pin]
+    shaper: SpinLockIrq<Shaper>,
+}
+
+/// What one drain of the TX ring left behind.
+enum Drained {
+    /// The ring is empty.
+    Empty,
+    /// Frames are left (the batch is used up).
+    More,
+    /// The shaper holds the next frame back for this many nanoseconds.
+    Throttled(u64),
 }
 
 impl Vf {
@@ -80,6 +94,7 @@ impl Vf {
             mac_assigned: AtomicBool::new(false),
             link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
             port_vlan: AtomicU32::new(0),
+            shaper <- new_spinlock_irq!(Shaper::new(), "svnic_vf_shaper"),
         }? Error))
     }
 
@@ -147,6 +162,20 @@ impl Vf {
         self.esw.refresh()
     }
 
+    /// `(min_tx_rate, max_tx_rate)` in Mbit/s.
+    pub(crate) fn rates(&self) -> (u32, u32) {
+        self.shaper.lock().rates()
+    }
+
+    /// `ip link set PF vf N min_tx_rate A max_tx_rate B` (checked by the
+    /// PF against the link and the other VFs). Under RTNL.
+    pub(crate) fn set_rates(&self, min_mbps: u32, max_mbps: u32) {
+        let now = self.esw.now_ns();
+        self.shaper.lock().set_rates(now, min_mbps, max_mbps);
+        // A poll waiting on the old rates re-checks now.
+        self.napi.schedule();
+    }
+
     /// The configuration the PF reports for this VF.
     pub(crate) fn info(&self, dev: &Device) -> VfInfo {
         VfInfo {
@@ -159,6 +188,7 @@ impl Vf {
             trusted: self.trusted.load(Relaxed),
             link_state: self.link_state(),
             vlan: self.port_vlan(),
+            rates: self.rates(),
         }
     }
 
@@ -186,15 +216,23 @@ impl Vf {
         rxq::enqueue(dev, &self.rx, &self.napi, &self.stats, skb);
     }
 
-    /// Moves up to `TX_BATCH` frames from the TX ring into the switch;
-    /// returns whether frames are left.
-    fn drain_tx(&self, dev: &Device) -> bool {
+    /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
+    /// far as the shaper lets them go.
+    fn drain_tx(&self, dev: &Device) -> Drained {
         let own = dev.mac();
         let spoofchk = self.spoofchk.load(Relaxed);
         let port_vlan = self.port_vlan();
+        let link = self.esw.link_budget();
+        let now = self.esw.now_ns();
         for _ in 0..TX_BATCH {
             let next = {
                 let mut ring = self.tx.lock();
+                let Some(len) = ring.peek().map(SkBuff::len) else {
+                    return Drained::Empty;
+                };
+                if let Admit::After(ns) = self.shaper.lock().admit(link, now, len) {
+                    return Drained::Throttled(ns);
+                }
                 let skb = ring.pop();
                 if dev.queue_stopped() && ring.len() < ring.size() / 2 {
                     dev.wake_queue();
@@ -202,7 +240,7 @@ impl Vf {
                 skb
             };
             let Some(mut skb) = next else {
-                return false;
+                return Drained::Empty;
             };
             if spoofchk && skb.eth_source() != Some(own) {
                 Counters::add(&self.stats.tx_spoofed, 1);
@@ -228,7 +266,11 @@ impl Vf {
             self.stats.tx(u64::from(skb.len()));
             self.esw.tx_from_vf(self.index, vlan, skb);
         }
-        !self.tx.lock().is_empty()
+        if self.tx.lock().is_empty() {
+            Drained::Empty
+        } else {
+            Drained::More
+        }
     }
 }
 
@@ -277,16 +319,21 @@ impl NetdevOps for Vf {
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
         let dev = napi.dev();
-        let tx_left = self.drain_tx(dev);
+        let tx = self.drain_tx(dev);
         let done = rxq::deliver(&self.rx, napi, budget);
-        if tx_left {
+        if let Drained::More = tx {
             // Stay scheduled: claim the whole budget.
             return budget;
         }
         if done < budget {
             // A frame queued after the drain re-schedules us through
-            // `start_xmit`'s `schedule` (the core's MISSED bit).
-            napi.complete_done(done);
+            // `start_xmit`'s `schedule` (the core's MISSED bit); a frame the
+            // shaper holds back, through the timer.
+            if napi.complete_done(done) {
+                if let Drained::Throttled(ns) = tx {
+                    napi.schedule_in(ns);
+                }
+            }
         }
         done
     }

@@ -7,6 +7,8 @@
 #include <linux/device.h>
 #include <linux/device/bus.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
+#include <linux/hrtimer.h>
 #include <linux/if_arp.h>
 #include <linux/if_bridge.h>
 #include <linux/if_ether.h>

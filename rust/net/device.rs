@@ -96,6 +96,27 @@ impl Device {
         unsafe { bindings::svnic_netif_carrier_ok(self.as_raw()) }
     }
 
+    /// The link speed in Mbit/s the device reports through ethtool, or 0
+    /// if it reports none. Under RTNL.
+    pub(crate) fn speed_mbps(&self) -> u32 {
+        let mut ks = core::mem::MaybeUninit::<bindings::ethtool_link_ksettings>::zeroed();
+        // SAFETY: By the type invariant the device is valid; RTNL is held by
+        // the caller; `ks` is a zeroed, writable settings structure.
+        let err = unsafe { bindings::__ethtool_get_link_ksettings(self.as_raw(), ks.as_mut_ptr()) };
+        if err != 0 {
+            return 0;
+        }
+        // SAFETY: `__ethtool_get_link_ksettings` filled it in (and it was
+        // zeroed, a valid value, before).
+        let speed = unsafe { ks.assume_init_ref() }.base.speed;
+        // SPEED_UNKNOWN is (u32)-1; speeds are at most INT_MAX.
+        if speed > i32::MAX as u32 {
+            0
+        } else {
+            speed
+        }
+    }
+
     /// Stops the (single) TX queue: the core stops calling `start_xmit`.
     pub(crate) fn stop_queue(&self) {
         // SAFETY: By the type invariant the device is valid.

@@ -107,6 +107,8 @@ pub(crate) struct VfInfo {
     pub(crate) trusted: bool,
     pub(crate) link_state: VfLinkState,
     pub(crate) vlan: Option<PortVlan>,
+    /// `(min_tx_rate, max_tx_rate)` in Mbit/s (0: none).
+    pub(crate) rates: (u32, u32),
 }
 
 /// The per-VF counters `ip -s link show` reports.
@@ -135,6 +137,13 @@ pub(crate) enum VfChange {
     LinkState(VfLinkState),
     /// `vlan V qos Q proto P` (`None`: `vlan 0`, no port VLAN).
     Vlan(Option<PortVlan>),
+    /// `min_tx_rate A max_tx_rate B` in Mbit/s (0: none).
+    Rate {
+        /// Guaranteed rate.
+        min: u32,
+        /// Cap.
+        max: u32,
+    },
 }
 
 /// A link type stacked on an uplink, with SR-IOV virtual functions.
@@ -426,6 +435,7 @@ impl<T: Driver> Adapter<T> {
         ndo_set_vf_trust: Some(Self::set_vf_trust_callback),
         ndo_set_vf_link_state: Some(Self::set_vf_link_state_callback),
         ndo_set_vf_vlan: Some(Self::set_vf_vlan_callback),
+        ndo_set_vf_rate: Some(Self::set_vf_rate_callback),
         ndo_bridge_setlink: Some(Self::bridge_setlink_callback),
         ndo_bridge_getlink: Some(Self::bridge_getlink_callback),
         ndo_get_vf_config: Some(Self::get_vf_config_callback),
@@ -716,6 +726,23 @@ impl<T: Driver> Adapter<T> {
 
     /// # Safety
     ///
+    /// Called by rtnetlink as `ndo_set_vf_rate`, under RTNL.
+    unsafe extern "C" fn set_vf_rate_callback(
+        dev: *mut bindings::net_device,
+        vf: c_int,
+        min: c_int,
+        max: c_int,
+    ) -> c_int {
+        let change = match (u32::try_from(min), u32::try_from(max)) {
+            (Ok(min), Ok(max)) => Ok(VfChange::Rate { min, max }),
+            _ => Err(EINVAL),
+        };
+        // SAFETY: `dev` is ours; RTNL is held.
+        unsafe { Self::set_vf(dev, vf, change) }
+    }
+
+    /// # Safety
+    ///
     /// Called by rtnetlink as `ndo_bridge_setlink` (`bridge link set dev
     /// PF hwmode ... self`), under RTNL, with a validated message.
     unsafe extern "C" fn bridge_setlink_callback(
@@ -823,6 +850,8 @@ impl<T: Driver> Adapter<T> {
                     VfLinkState::Enable => bindings::IFLA_VF_LINK_STATE_ENABLE,
                     VfLinkState::Disable => bindings::IFLA_VF_LINK_STATE_DISABLE,
                 };
+                (*out).min_tx_rate = info.rates.0;
+                (*out).max_tx_rate = info.rates.1;
                 (*out).vlan = info.vlan.map_or(0, |pv| u32::from(pv.vid()));
                 (*out).qos = info.vlan.map_or(0, |pv| u32::from(pv.qos()));
                 (*out).vlan_proto = info

@@ -10,21 +10,30 @@ use kernel::{ffi::c_int, prelude::*, types::Opaque};
 /// The poll function type of a NAPI context.
 pub(super) type PollFn = unsafe extern "C" fn(*mut bindings::napi_struct, c_int) -> c_int;
 
-/// A `struct napi_struct` added to a device.
+/// A `struct napi_struct` added to a device, with a timer that schedules it
+/// later ([`Napi::schedule_in`]: a shaper waiting for tokens, coalescing).
 ///
 /// Created with [`crate::net::link::new_napi`], which adds it to its device
-/// with the owner's poll function; dropping it deletes it again
-/// (`netif_napi_del`, which waits for an RCU grace period).
+/// with the owner's poll function; dropping it cancels the timer and deletes
+/// the context (`netif_napi_del`, which waits for an RCU grace period).
 ///
 /// # Invariants
 ///
-/// The context was added with `netif_napi_add` and is pinned until dropped.
-#[repr(transparent)]
+/// - The context was added with `netif_napi_add` and is pinned until dropped.
+/// - `timer` was set up with [`Napi::timer_callback`], which only schedules
+///   this context, and is cancelled before the context is deleted.
+#[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct Napi {
+    // First, so that a `napi_struct` pointer is a `Napi` pointer.
     #[pin]
     inner: Opaque<bindings::napi_struct>,
+    #[pin]
+    timer: Opaque<bindings::hrtimer>,
 }
+
+/// Slack of [`Napi::schedule_in`]'s timer, so that wake-ups can be batched.
+const TIMER_SLACK_NS: u64 = 20_000;
 
 // SAFETY: NAPI contexts are used from any CPU; the core's state bits
 // serialise polling.
@@ -47,7 +56,53 @@ impl Napi {
                     bindings::svnic_netif_napi_add(dev, slot, Some(poll));
                 }
             }),
+            timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
+                // SAFETY: `slot` is the pinned storage of the timer.
+                unsafe {
+                    bindings::hrtimer_setup(
+                        slot,
+                        Some(Self::timer_callback),
+                        bindings::CLOCK_MONOTONIC as kernel::ffi::c_int,
+                        bindings::hrtimer_mode_HRTIMER_MODE_REL,
+                    )
+                }
+            }),
         })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the hrtimer core for the `timer` of a live `Napi`.
+    unsafe extern "C" fn timer_callback(
+        timer: *mut bindings::hrtimer,
+    ) -> bindings::hrtimer_restart {
+        // SAFETY: By the type invariant the timer is the `timer` field of a
+        // `Napi`, which cancels it before it goes away.
+        let napi = unsafe { &*kernel::container_of!(Opaque::cast_from(timer).cast_mut(), Self, timer) };
+        napi.schedule();
+        bindings::hrtimer_restart_HRTIMER_NORESTART
+    }
+
+    /// Schedules a poll in about `ns` nanoseconds (replacing an earlier
+    /// request). A poll that runs meanwhile does not cancel it.
+    pub(crate) fn schedule_in(&self, ns: u64) {
+        let ns = i64::try_from(ns).unwrap_or(i64::MAX);
+        // SAFETY: By the type invariant the timer was set up.
+        unsafe {
+            bindings::hrtimer_start_range_ns(
+                self.timer.get(),
+                ns,
+                TIMER_SLACK_NS,
+                bindings::hrtimer_mode_HRTIMER_MODE_REL,
+            )
+        };
+    }
+
+    /// Cancels a [`Napi::schedule_in`] request, waiting for a running
+    /// callback to finish.
+    fn cancel_timer(&self) {
+        // SAFETY: By the type invariant the timer was set up.
+        unsafe { bindings::hrtimer_cancel(self.timer.get()) };
     }
 
     /// Creates a reference from a raw pointer.
@@ -71,11 +126,14 @@ impl Napi {
         unsafe { bindings::napi_enable(self.as_raw()) };
     }
 
-    /// Disables polling and waits for a running poll to finish. Called from
-    /// `ndo_stop`; may sleep.
+    /// Disables polling and waits for a running poll to finish; cancels a
+    /// [`Napi::schedule_in`] request. Called from `ndo_stop`; may sleep.
     pub(crate) fn disable(&self) {
         // SAFETY: By the type invariant the context was added.
         unsafe { bindings::napi_disable(self.as_raw()) };
+        // A poll that ran before the disable may have armed the timer; its
+        // callback would find the context disabled, but cancel it anyway.
+        self.cancel_timer();
     }
 
     /// Schedules a poll, unless one is scheduled or running already (then
@@ -121,6 +179,8 @@ impl Napi {
 #[pinned_drop]
 impl PinnedDrop for Napi {
     fn drop(self: Pin<&mut Self>) {
+        // INVARIANT: the timer is cancelled before the context goes.
+        self.cancel_timer();
         // SAFETY: By the type invariant the context was added; it is disabled
         // (the device is down or was never opened) when its owner drops it.
         unsafe { bindings::svnic_netif_napi_del(self.as_raw()) };

@@ -1,0 +1,147 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `ip link set PF vf N min_tx_rate A max_tx_rate B`, checked on traffic with
+# pktgen: max_tx_rate caps a VF (within 30 %); under contention for a link
+# of `link_mbps` Mbit/s (module parameter) a VF with a min_tx_rate gets at
+# least about its minimum while another VF competes; bad requests refused.
+#
+# The min_tx_rate case reloads the module with link_mbps=20 (needs
+# $SVNIC_KO, which the runner sets) and restores the default at the end.
+
+source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
+
+LINK_MBPS=20
+
+vf_info()
+{
+	ip -n "$NS_HOST" -j link show pf0 | jq -r ".[0].vfinfo_list[$1].$2"
+}
+
+expect_fail()
+{
+	local msg=$1 out
+	shift
+	out=$("$@" 2>&1)
+	if [ $? -eq 0 ]; then
+		check_err 1 "'$*' was accepted"
+		return
+	fi
+	echo "$out" | grep -qi "$msg"
+	check_err $? "'$*' said '$out', expected '$msg'"
+}
+
+# pg NS FILE CMD: one pktgen command in namespace NS.
+pg()
+{
+	ip netns exec "$1" bash -c "echo '$3' > /proc/net/pktgen/$2"
+}
+
+# pktgen_setup VF COUNT: VF's namespace sends COUNT 1000-byte frames to an
+# address behind the uplink, from the pktgen thread of CPU (VF mod CPUs).
+pktgen_setup()
+{
+	local ns dev=pf0v$1 t
+	ns=$(svnic_vf_ns "$1")
+	t=kpktgend_$(($1 % $(nproc)))
+	pg "$ns" "$t" rem_device_all
+	pg "$ns" "$t" "add_device $dev"
+	pg "$ns" "$dev" "count $2"
+	pg "$ns" "$dev" "pkt_size 1000"
+	pg "$ns" "$dev" "delay 0"
+	pg "$ns" "$dev" "dst 192.0.2.2"
+	pg "$ns" "$dev" "dst_mac 02:00:00:00:00:99"
+}
+
+# pktgen_run VF: runs it (blocks until done).
+pktgen_run()
+{
+	pg "$(svnic_vf_ns "$1")" pgctrl start
+}
+
+# pktgen_mbps VF: the rate pktgen measured for its last run, Mbit/s.
+pktgen_mbps()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" cat "/proc/net/pktgen/pf0v$1" |
+		sed -n 's/.* \([0-9]*\)Mb\/sec.*/\1/p'
+}
+
+reload_module()
+{
+	rmmod svnic 2>/dev/null
+	insmod "$SVNIC_KO" "$@"
+}
+
+test_bad_input()
+{
+	RET=0
+	expect_fail "Cannot find VF" ip -n "$NS_HOST" link set pf0 vf 7 max_tx_rate 10
+	expect_fail "Invalid" ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 20 max_tx_rate 10
+	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate $((LINK_MBPS + 1))
+	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate $((LINK_MBPS + 1))
+	ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 15
+	check_err $? "min_tx_rate 15 on a $LINK_MBPS Mbit/s link refused"
+	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 1 min_tx_rate 10
+	ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 0
+	[ "$(vf_info 0 rate.min_tx)" = 0 ] && [ "$(vf_info 1 rate.min_tx)" = 0 ]
+	check_err $? "a refused request left a rate behind"
+	log_test "vf rate: bad index, min > max, over the link, minimums over the link refused"
+}
+
+test_max_rate()
+{
+	RET=0
+	local mbps
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 10
+	check_err $? "max_tx_rate 10 refused"
+	[ "$(vf_info 0 rate.max_tx)" = 10 ]
+	check_err $? "max_tx_rate not reported"
+	pktgen_setup 0 1500
+	pktgen_run 0
+	mbps=$(pktgen_mbps 0)
+	echo "    VF0 capped at 10 Mbit/s sent at ${mbps:-?} Mbit/s"
+	[ -n "$mbps" ] && (( mbps >= 7 && mbps <= 13 ))
+	check_err $? "max_tx_rate 10: VF0 sent at ${mbps:-?} Mbit/s"
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
+	log_test "vf max_tx_rate: a VF is capped at its rate"
+}
+
+test_min_rate()
+{
+	RET=0
+	local a b
+	ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 15
+	check_err $? "min_tx_rate 15 refused"
+	pktgen_setup 0 2000
+	pktgen_setup 1 4000
+	pktgen_run 1 &
+	sleep 0.3
+	pktgen_run 0
+	a=$(pktgen_mbps 0)
+	wait
+	b=$(pktgen_mbps 1)
+	echo "    link $LINK_MBPS Mbit/s: VF0 (min 15) ${a:-?} Mbit/s, VF1 (min 0) ${b:-?} Mbit/s"
+	[ -n "$a" ] && (( a >= 12 ))
+	check_err $? "VF0 got ${a:-?} Mbit/s of its 15 Mbit/s minimum"
+	[ -n "$b" ] && (( b <= LINK_MBPS * 12 / 10 ))
+	check_err $? "VF1 got ${b:-?} Mbit/s, more than the $LINK_MBPS Mbit/s link"
+	ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 0
+	log_test "vf min_tx_rate: a VF gets its minimum while another competes"
+}
+
+trap defer_scopes_cleanup EXIT
+svnic_require_module
+require_command jq
+if [ -z "${SVNIC_KO:-}" ] || [ ! -d /proc/net/pktgen ]; then
+	log_test_skip "vf rate" "needs \$SVNIC_KO (module reload) and pktgen"
+	exit "$ksft_fail"
+fi
+reload_module "link_mbps=$LINK_MBPS" || exit "$ksft_fail"
+# Runs last, after the namespaces (and the PF) are gone.
+defer reload_module
+svnic_topo
+svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
+test_bad_input
+test_max_rate
+test_min_rate
+exit "$EXIT_STATUS"
