@@ -84,10 +84,7 @@ impl Ports {
         for (i, vf) in vfs.iter().enumerate() {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
             all.push(PortId::Vf(index), GFP_KERNEL)?;
-            let key = vf
-                .state()
-                .and_then(Vf::port_vlan)
-                .map_or(0, |pv| pv.vid());
+            let key = vf.state().and_then(Vf::port_vlan).map_or(0, |pv| pv.vid());
             // Two VFs given the same address: the first keeps it (the
             // second's own frames still reach the uplink).
             match fdb.add_unicast(&vf.dev().mac(), key, PortId::Vf(index)) {

@@ -178,7 +178,9 @@ impl Pf {
         rate::check_min_sum(&mins, link)?;
         target.set_rates(min, max);
         let shared = mins.iter().any(|&m| m != 0);
-        self.esw.link_budget().set_rate(if shared { link } else { 0 });
+        self.esw
+            .link_budget()
+            .set_rate(if shared { link } else { 0 });
         Ok(())
     }
 

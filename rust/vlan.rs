@@ -165,7 +165,9 @@ impl PortVlan {
         };
         let tci = (word & 0xffff) as u16;
         let qos = (tci >> VLAN_PRIO_SHIFT) as u8;
-        PortVlan::new(tci & VLAN_VID_MASK, qos, proto).ok().flatten()
+        PortVlan::new(tci & VLAN_VID_MASK, qos, proto)
+            .ok()
+            .flatten()
     }
 }
 

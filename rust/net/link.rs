@@ -766,7 +766,8 @@ impl<T: Driver> Adapter<T> {
                 if spec.is_null() {
                     return Err(extack.fail(EINVAL, c"svnic: IFLA_AF_SPEC missing"));
                 }
-                let attr = bindings::svnic_nla_find_nested(spec, bindings::IFLA_BRIDGE_MODE as c_int);
+                let attr =
+                    bindings::svnic_nla_find_nested(spec, bindings::IFLA_BRIDGE_MODE as c_int);
                 if attr.is_null() {
                     // Nothing svnic handles (flags only): accepted as is.
                     return Ok(0);

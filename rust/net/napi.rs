@@ -78,7 +78,8 @@ impl Napi {
     ) -> bindings::hrtimer_restart {
         // SAFETY: By the type invariant the timer is the `timer` field of a
         // `Napi`, which cancels it before it goes away.
-        let napi = unsafe { &*kernel::container_of!(Opaque::cast_from(timer).cast_mut(), Self, timer) };
+        let napi =
+            unsafe { &*kernel::container_of!(Opaque::cast_from(timer).cast_mut(), Self, timer) };
         napi.schedule();
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }

@@ -9,8 +9,8 @@ use crate::{
     ether::MacAddr,
     vlan::{ETH_P_8021AD, ETH_P_8021Q},
 };
-use kernel::{error::to_result, prelude::*};
 use core::ptr::NonNull;
+use kernel::{error::to_result, prelude::*};
 
 /// An owned `struct sk_buff`.
 ///
@@ -143,7 +143,14 @@ impl SkBuff {
                 false
             }
         };
-        Some((tpid, if linear { u16::from_be_bytes(tag) } else { 0x0fff }))
+        Some((
+            tpid,
+            if linear {
+                u16::from_be_bytes(tag)
+            } else {
+                0x0fff
+            },
+        ))
     }
 
     /// Gives an untagged frame the outer VLAN tag `(tpid, tci)` (host byte
