@@ -41,6 +41,7 @@ use crate::{
     vf::Vf,
     vlan::{self, PortVlan},
 };
+use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::{
     prelude::*,
     sync::rcu,
@@ -131,6 +132,9 @@ pub(crate) struct Eswitch {
     link: LinkBudget,
     /// Time 0 of the clock the VFs' shapers and the link budget share.
     epoch: Instant<Monotonic>,
+    /// Number of VFs in promiscuous mode: while 0, unicast frames are not
+    /// offered to other VFs.
+    promisc_vfs: AtomicU32,
 }
 
 impl Eswitch {
@@ -141,6 +145,7 @@ impl Eswitch {
             ports: RcuBox::new(KBox::new(Ports::empty(), GFP_KERNEL)?),
             link: LinkBudget::new(),
             epoch: Instant::now(),
+            promisc_vfs: AtomicU32::new(0),
         })
     }
 
@@ -152,6 +157,44 @@ impl Eswitch {
     /// Nanoseconds on the shapers' clock.
     pub(crate) fn now_ns(&self) -> u64 {
         u64::try_from((Instant::<Monotonic>::now() - self.epoch).as_nanos()).unwrap_or(0)
+    }
+
+    /// A VF entered (`on`) or left promiscuous mode.
+    pub(crate) fn promisc_changed(&self, on: bool) {
+        if on {
+            self.promisc_vfs.fetch_add(1, Relaxed);
+        } else {
+            self.promisc_vfs.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// Gives a copy of the unicast frame `skb` from `src` in VLAN `vlan`
+    /// (for `dst`, if a port owns it) to every other VF of the VLAN that is
+    /// trusted and promiscuous.
+    fn promisc_copies(
+        &self,
+        ports: &Ports,
+        src: PortId,
+        dst: Option<PortId>,
+        vlan: u16,
+        skb: &SkBuff,
+    ) {
+        if self.promisc_vfs.load(Relaxed) == 0 {
+            return;
+        }
+        for (i, vf) in ports.vfs.iter().enumerate() {
+            let port = u16::try_from(i).map(PortId::Vf);
+            if port.is_err() || port == Ok(src) || port.ok() == dst {
+                continue;
+            }
+            let Some(state) = vf.state() else { continue };
+            if !state.wants_all_unicast() || !vlan::is_member(state.port_vlan().as_ref(), vlan) {
+                continue;
+            }
+            if let Some(copy) = skb.try_clone() {
+                state.receive(vf.dev(), copy);
+            }
+        }
     }
 
     /// The link budget VFs book their traffic on.
@@ -228,7 +271,10 @@ impl Eswitch {
             return;
         };
         match Self::decide(ports, src, &dst, vlan) {
-            Decision::To(port) => self.deliver(ports, port, skb),
+            Decision::To(port) => {
+                self.promisc_copies(ports, src, Some(port), vlan, &skb);
+                self.deliver(ports, port, skb);
+            }
             Decision::Flood => self.flood(ports, src, vlan, skb),
             Decision::Drop => drop(skb),
         }
@@ -319,6 +365,7 @@ impl Eswitch {
         let vlan = vlan::switch_vlan(None, skb.outer_vlan());
         match Self::decide(ports, PortId::Uplink, &dst, vlan) {
             Decision::To(port) => {
+                self.promisc_copies(ports, PortId::Uplink, Some(port), vlan, &skb);
                 self.deliver(ports, port, skb);
                 None
             }
@@ -328,7 +375,10 @@ impl Eswitch {
                 }
                 Some(skb)
             }
-            Decision::Drop => Some(skb),
+            Decision::Drop => {
+                self.promisc_copies(ports, PortId::Uplink, None, vlan, &skb);
+                Some(skb)
+            }
         }
     }
 }

@@ -10,6 +10,7 @@ use kernel::prelude::*;
 mod eswitch;
 mod ether;
 mod fdb;
+mod filter;
 mod net;
 mod pf;
 mod rate;

@@ -14,6 +14,7 @@ use crate::{
     eswitch::Eswitch,
     ether::{self, MacAddr},
     fdb::PortId,
+    filter::RxFilter,
     net::{
         device::Device,
         link::{VfInfo, VfLinkState},
@@ -60,6 +61,11 @@ pub(crate) struct Vf {
     /// `min_tx_rate`/`max_tx_rate`; taken inside `tx`'s lock by the poll.
     #[pin]
     shaper: SpinLockIrq<Shaper>,
+    /// What the VF's rx_mode asked for (multicast list, flags).
+    #[pin]
+    filter: SpinLockIrq<RxFilter>,
+    /// Whether the VF asked for promiscuous mode (counted by the switch).
+    promisc: AtomicBool,
 }
 
 /// What one drain of the TX ring left behind.
@@ -95,6 +101,8 @@ impl Vf {
             link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
             port_vlan: AtomicU32::new(0),
             shaper <- new_spinlock_irq!(Shaper::new(), "svnic_vf_shaper"),
+            filter <- new_spinlock_irq!(RxFilter::new(), "svnic_vf_filter"),
+            promisc: AtomicBool::new(false),
         }? Error))
     }
 
@@ -192,6 +200,21 @@ impl Vf {
         }
     }
 
+    /// Whether the switch copies unicast frames for other stations to this
+    /// VF (it asked for promiscuous mode and is trusted).
+    pub(crate) fn wants_all_unicast(&self) -> bool {
+        self.filter
+            .lock()
+            .wants_all_unicast(self.trusted.load(Relaxed))
+    }
+
+    /// Records whether the VF asked for promiscuous mode.
+    fn set_promisc(&self, on: bool) {
+        if self.promisc.swap(on, Relaxed) != on {
+            self.esw.promisc_changed(on);
+        }
+    }
+
     /// The VF's counters.
     pub(crate) fn counters(&self) -> &Counters {
         &self.stats
@@ -202,6 +225,13 @@ impl Vf {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
+        }
+        if let Some(dst) = skb.eth_dest() {
+            let trusted = self.trusted.load(Relaxed);
+            if ether::is_multicast(&dst) && !self.filter.lock().accepts_group(&dst, trusted) {
+                // Filtered, like a NIC's multicast filter: not a drop.
+                return;
+            }
         }
         skb.push_mac_header();
         let pass = match vlan::to_vf(self.port_vlan().as_ref(), skb.outer_vlan()) {
@@ -291,6 +321,7 @@ impl NetdevOps for Vf {
     }
 
     fn stop(&self, dev: &Device) {
+        self.set_promisc(false);
         dev.stop_queue();
         self.napi.disable();
         ring::drain(&self.tx);
@@ -338,7 +369,13 @@ impl NetdevOps for Vf {
         done
     }
 
-    fn set_rx_mode(&self, _dev: &Device) {}
+    fn set_rx_mode(&self, dev: &Device) {
+        let mut filter = RxFilter::new();
+        filter.set_modes(dev.is_promisc(), dev.is_allmulti());
+        dev.for_each_mc_addr(|group| filter.add_group(group));
+        *self.filter.lock() = filter;
+        self.set_promisc(dev.is_promisc() && dev.is_running());
+    }
 
     fn set_mac(&self, _dev: &Device, _old: &MacAddr, new: &MacAddr) -> Result {
         if self.mac_assigned.load(Relaxed) && !self.trusted.load(Relaxed) {

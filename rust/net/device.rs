@@ -146,6 +146,39 @@ impl Device {
         addr
     }
 
+    /// Whether `IFF_PROMISC` is set (the stack wants every frame).
+    pub(crate) fn is_promisc(&self) -> bool {
+        // SAFETY: By the type invariant the device is valid; `flags` is a
+        // plain word the core updates under RTNL (a racy read is benign).
+        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_PROMISC != 0 }
+    }
+
+    /// Whether `IFF_ALLMULTI` is set (the stack wants every group frame).
+    pub(crate) fn is_allmulti(&self) -> bool {
+        // SAFETY: As for `is_promisc`.
+        unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_ALLMULTI != 0 }
+    }
+
+    /// Calls `f` with each address of the device's multicast list. Only in
+    /// `ndo_set_rx_mode`, which runs with the address list lock held.
+    pub(crate) fn for_each_mc_addr(&self, mut f: impl FnMut(&MacAddr)) {
+        // SAFETY: By the type invariant the device is valid; the caller holds
+        // the address list lock, so the list is stable while we walk it.
+        // Its entries are `netdev_hw_addr`s linked through their first field
+        // `list`, whose `addr` holds at least `ETH_ALEN` bytes.
+        unsafe {
+            let head = &raw mut (*self.as_raw()).mc.list;
+            let mut cur = (*head).next;
+            while cur != head {
+                let ha = cur.cast::<bindings::netdev_hw_addr>();
+                let mut addr = [0u8; 6];
+                core::ptr::copy_nonoverlapping((*ha).addr.as_ptr(), addr.as_mut_ptr(), 6);
+                f(&addr);
+                cur = (*cur).next;
+            }
+        }
+    }
+
     /// Whether the device is administratively up.
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.
@@ -264,3 +297,6 @@ impl Drop for DeviceRef {
         unsafe { bindings::svnic_dev_put(self.0.as_ptr()) };
     }
 }
+
+// `Device::for_each_mc_addr` treats a list entry as its `netdev_hw_addr`.
+const _: () = assert!(core::mem::offset_of!(bindings::netdev_hw_addr, list) == 0);
