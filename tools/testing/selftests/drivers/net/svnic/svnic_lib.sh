@@ -70,3 +70,25 @@ svnic_vf_ns()
 	local ns=NS_VF$1
 	echo "${!ns}"
 }
+
+# svnic_vf_info VF FIELD: a field of VF's entry in `ip -j link show pf0`
+# (host namespace).
+svnic_vf_info()
+{
+	ip -n "$NS_HOST" -j link show pf0 | jq -r ".[0].vfinfo_list[$1].$2"
+}
+
+# svnic_expect_fail "text" CMD...: CMD fails and its output says the text
+# (case-insensitive); sets RET through check_err otherwise.
+svnic_expect_fail()
+{
+	local msg=$1 out
+	shift
+	out=$("$@" 2>&1)
+	if [ $? -eq 0 ]; then
+		check_err 1 "'$*' was accepted"
+		return
+	fi
+	echo "$out" | grep -qi "$msg"
+	check_err $? "'$*' said '$out', expected '$msg'"
+}

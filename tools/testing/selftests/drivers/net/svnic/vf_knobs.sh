@@ -6,33 +6,14 @@
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
-vf_info()
-{
-	ip -n "$NS_HOST" -j link show pf0 | jq -r ".[0].vfinfo_list[$1].$2"
-}
-
-# expect_fail "errno text" cmd...: the command fails and says the text.
-expect_fail()
-{
-	local msg=$1 out
-	shift
-	out=$("$@" 2>&1)
-	if [ $? -eq 0 ]; then
-		check_err 1 "'$*' was accepted"
-		return
-	fi
-	echo "$out" | grep -qi "$msg"
-	check_err $? "'$*' said '$out', expected '$msg'"
-}
-
 test_bad_input()
 {
 	RET=0
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 7 spoofchk off
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 mac 01:00:5e:00:00:01
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 mac 00:00:00:00:00:00
-	expect_fail "not supported" ip -n "$NS_HOST" link set pf0 vf 0 query_rss on
-	expect_fail "not supported" ip -n "$NS_HOST" link set pf0 vf 0 node_guid 00:11:22:33:44:55:66:77
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 7 spoofchk off
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 mac 01:00:5e:00:00:01
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 mac 00:00:00:00:00:00
+	svnic_expect_fail "not supported" ip -n "$NS_HOST" link set pf0 vf 0 query_rss on
+	svnic_expect_fail "not supported" ip -n "$NS_HOST" link set pf0 vf 0 node_guid 00:11:22:33:44:55:66:77
 	log_test "bad VF index, multicast/zero MAC, query_rss, node_guid: refused"
 }
 
@@ -43,13 +24,13 @@ test_mac()
 	ns0=$(svnic_vf_ns 0)
 	ip -n "$NS_HOST" link set pf0 vf 0 mac 02:00:00:00:aa:01
 	check_err $? "assigning a MAC to VF0 failed"
-	[ "$(vf_info 0 address)" = 02:00:00:00:aa:01 ]
+	[ "$(svnic_vf_info 0 address)" = 02:00:00:00:aa:01 ]
 	check_err $? "ip link show pf0 does not report the assigned MAC"
 	ip -n "$ns0" link show pf0v0 | grep -q 02:00:00:00:aa:01
 	check_err $? "the VF netdev did not take the assigned MAC"
 	ip netns exec "$ns0" ping -c 3 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 with its assigned MAC"
-	expect_fail "in use" ip -n "$NS_HOST" link set pf0 vf 1 mac 02:00:00:00:aa:01
+	svnic_expect_fail "in use" ip -n "$NS_HOST" link set pf0 vf 1 mac 02:00:00:00:aa:01
 	log_test "vf mac: assigned, reported, used on traffic, duplicates refused"
 }
 
@@ -59,8 +40,8 @@ test_trust()
 	local ns0
 	ns0=$(svnic_vf_ns 0)
 	ip -n "$NS_HOST" link set pf0 vf 0 trust off
-	expect_fail "not permitted" ip -n "$ns0" link set pf0v0 address 02:00:00:00:aa:99
-	[ "$(vf_info 0 trust)" = false ]
+	svnic_expect_fail "not permitted" ip -n "$ns0" link set pf0v0 address 02:00:00:00:aa:99
+	[ "$(svnic_vf_info 0 trust)" = false ]
 	check_err $? "trust not reported off"
 	ip -n "$NS_HOST" link set pf0 vf 0 trust on
 	ip -n "$ns0" link set pf0v0 address 02:00:00:00:aa:02
@@ -82,7 +63,7 @@ test_spoofchk()
 	# A static neighbour: each ping is one frame, no ARP timing involved.
 	ip -n "$ns0" neigh add 198.51.100.99 lladdr 02:00:00:00:00:99 dev mv0
 	ip -n "$NS_HOST" link set pf0 vf 0 spoofchk on
-	[ "$(vf_info 0 spoofchk)" = true ]
+	[ "$(svnic_vf_info 0 spoofchk)" = true ]
 	check_err $? "spoofchk not reported on"
 	before=$(svnic_stat "$ns0" pf0v0 tx_dropped)
 	ip netns exec "$ns0" ping -I mv0 -c 3 -i 0.2 -W 1 198.51.100.99 >/dev/null 2>&1
@@ -111,7 +92,7 @@ test_link_state()
 	check_err $? "state disable: VF1 kept its carrier"
 	! ip netns exec "$ns0" ping -c 2 -i 0.2 -W 1 192.0.2.11 >/dev/null
 	check_err $? "state disable: VF1 still passes traffic"
-	[ "$(vf_info 1 link_state)" = disable ]
+	[ "$(svnic_vf_info 1 link_state)" = disable ]
 	check_err $? "state disable not reported"
 
 	ip -n "$NS_PEER" link set peer0 down

@@ -13,25 +13,6 @@
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
-vf_info()
-{
-	ip -n "$NS_HOST" -j link show pf0 | jq -r ".[0].vfinfo_list[$1].$2"
-}
-
-# expect_fail "errno text" cmd...: the command fails and says the text.
-expect_fail()
-{
-	local msg=$1 out
-	shift
-	out=$("$@" 2>&1)
-	if [ $? -eq 0 ]; then
-		check_err 1 "'$*' was accepted"
-		return
-	fi
-	echo "$out" | grep -qi "$msg"
-	check_err $? "'$*' said '$out', expected '$msg'"
-}
-
 # ping_ok NS ADDR / ping_fails NS ADDR
 ping_ok()
 {
@@ -78,12 +59,12 @@ setup()
 test_bad_input()
 {
 	RET=0
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 7 vlan 10
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 4095
-	expect_fail "Invalid" ip -n "$NS_HOST" link set pf0 vf 0 vlan 4096
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 10 qos 8
-	expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 0 qos 3
-	[ "$(vf_info 0 vlan_list)" = null ] || [ "$(vf_info 0 'vlan_list[0].vlan // 0')" = 0 ]
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 7 vlan 10
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 4095
+	svnic_expect_fail "Invalid" ip -n "$NS_HOST" link set pf0 vf 0 vlan 4096
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 10 qos 8
+	svnic_expect_fail "Invalid argument" ip -n "$NS_HOST" link set pf0 vf 0 vlan 0 qos 3
+	[ "$(svnic_vf_info 0 vlan_list)" = null ] || [ "$(svnic_vf_info 0 'vlan_list[0].vlan // 0')" = 0 ]
 	check_err $? "a refused request left a port VLAN behind"
 	log_test "vf vlan: bad index, VID 4095/4096, qos 8, qos without VLAN refused"
 }
@@ -100,8 +81,8 @@ test_isolation()
 	check_err $? "vf 1 vlan 10 qos 5 refused"
 	ip -n "$NS_HOST" link set pf0 vf 2 vlan 20
 	check_err $? "vf 2 vlan 20 refused"
-	[ "$(vf_info 1 'vlan_list[0].vlan')" = 10 ] &&
-		[ "$(vf_info 1 'vlan_list[0].qos')" = 5 ]
+	[ "$(svnic_vf_info 1 'vlan_list[0].vlan')" = 10 ] &&
+		[ "$(svnic_vf_info 1 'vlan_list[0].qos')" = 5 ]
 	check_err $? "ip link show does not report vlan 10 qos 5 for VF1"
 
 	ping_ok "$ns0" 10.10.0.11
@@ -160,7 +141,7 @@ test_8021ad()
 	ns2=$(svnic_vf_ns 2)
 	ip -n "$NS_HOST" link set pf0 vf 2 vlan 20 proto 802.1ad
 	check_err $? "vf 2 vlan 20 proto 802.1ad refused"
-	[ "$(vf_info 2 'vlan_list[0].protocol')" = 802.1ad ]
+	[ "$(svnic_vf_info 2 'vlan_list[0].protocol')" = 802.1ad ]
 	check_err $? "ip link show does not report proto 802.1ad"
 	before=$(peer_hits 2)
 	ping_ok "$ns2" 10.21.0.2
