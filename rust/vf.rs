@@ -180,8 +180,9 @@ impl Vf {
     pub(crate) fn set_rates(&self, min_mbps: u32, max_mbps: u32) {
         let now = self.esw.now_ns();
         self.shaper.lock().set_rates(now, min_mbps, max_mbps);
-        // A poll waiting on the old rates re-checks now.
-        self.napi.schedule();
+        // A poll held back by the old rates runs when its timer fires (at
+        // most half a burst at the old rate); scheduling NAPI from here,
+        // process context, would leave the softirq pending.
     }
 
     /// The configuration the PF reports for this VF.
