@@ -11,10 +11,11 @@
 use crate::{
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
+    fault::PfFaults,
     fdb::SwitchMode,
     net::{
         device::{Device, DeviceRef},
-        link::{self, ExtAck, LinkRef, RxAction, Sriov, VfChange, VfInfo, VfStats},
+        link::{self, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
         napi::Napi,
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
@@ -28,8 +29,10 @@ use crate::{
 };
 use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::Relaxed};
 use kernel::{
+    debugfs::{Dir, Scope},
     new_mutex, new_spinlock_irq,
     prelude::*,
+    str::CString,
     sync::{Arc, Mutex, SpinLockIrq},
 };
 
@@ -63,6 +66,13 @@ pub(crate) struct Pf {
     stats: Counters,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
+    /// Fault injection (`/sys/kernel/debug/svnic/NAME`).
+    #[pin]
+    faults: Scope<PfFaults>,
+    /// The driver's debugfs directory, where VFs put theirs.
+    debugfs: Dir,
+    /// The PF device's name on the bus (`svnicN`).
+    name: CString,
 }
 
 impl Pf {
@@ -115,8 +125,12 @@ impl Pf {
     fn add_vfs(&self, sriov: &Sriov<'_, Self>, vfs: &mut VfSet, n: u16) -> Result {
         for i in 0..n {
             let made = sriov.new_vf_device(i).and_then(|parent| {
+                self.faults.vf_create(i)?;
                 let esw = self.esw.clone();
-                let netdev = sriov.register_vf(i, &parent, |dev| Vf::new(dev, i, esw))?;
+                let name = CString::try_from_fmt(fmt!("{}vf{}", &*self.name, i))?;
+                let netdev = sriov.register_vf(i, &parent, |dev| {
+                    Vf::new(dev, i, esw, &self.faults, &self.debugfs, &name)
+                })?;
                 Ok((parent, netdev))
             });
             let (parent, netdev) = match made {
@@ -184,6 +198,17 @@ impl Pf {
         Ok(())
     }
 
+    /// Gives every VF the carrier its link state and the uplink's call for.
+    /// Under RTNL.
+    fn sync_vf_carriers(&self) {
+        let vfs = self.vfs.lock();
+        for vf in vfs.netdevs.iter() {
+            if let Some(state) = vf.state() {
+                state.update_carrier(vf.dev());
+            }
+        }
+    }
+
     /// Runs `f` on VF `vf`. Under RTNL.
     fn with_vf<R>(&self, vf: u16, f: impl FnOnce(&Vf, &Device) -> Result<R>) -> Result<R> {
         let vfs = self.vfs.lock();
@@ -203,7 +228,7 @@ impl NetdevOps for Pf {
 
     fn stop(&self, dev: &Device) {
         self.napi.disable();
-        ring::drain(&self.rx);
+        Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
         self.uplink().unsync_addr_lists(dev);
         if self.uc_added.swap(false, Relaxed) {
             let _ = self.uplink().uc_del(&dev.mac());
@@ -254,9 +279,10 @@ impl NetdevOps for Pf {
 impl link::Driver for Pf {
     const KIND: &'static CStr = c"svnic";
 
-    fn new(dev: &Device, uplink: &Device, _extack: &ExtAck) -> Result<impl PinInit<Self, Error>> {
+    fn new(dev: &Device, uplink: &Device, ctx: &NewLink<'_>) -> Result<impl PinInit<Self, Error>> {
         let ring = Ring::new(RING_SIZE_DEFAULT)?;
         let esw = Arc::new(Eswitch::new(DeviceRef::new(uplink))?, GFP_KERNEL)?;
+        let name = CString::try_from(ctx.name)?;
         Ok(try_pin_init!(Self {
             esw,
             rx <- new_spinlock_irq!(ring, "svnic_pf_rx"),
@@ -267,6 +293,9 @@ impl link::Driver for Pf {
             num_vfs: AtomicU16::new(0),
             stats: Counters::default(),
             uc_added: AtomicBool::new(false),
+            faults <- PfFaults::scope(ctx.debugfs, ctx.name),
+            debugfs: ctx.debugfs.clone(),
+            name,
         }? Error))
     }
 
@@ -292,12 +321,17 @@ impl link::Driver for Pf {
     }
 
     fn uplink_changed(&self) {
-        let vfs = self.vfs.lock();
-        for vf in vfs.netdevs.iter() {
-            if let Some(state) = vf.state() {
-                state.update_carrier(vf.dev());
-            }
+        if self.faults.drop_uplink_event() {
+            // Lost, like a link interrupt: `service` repairs it.
+            return;
         }
+        self.sync_vf_carriers();
+    }
+
+    fn service(&self) {
+        // The uplink's link state is re-read whatever the notifications
+        // said, as a NIC driver's watchdog polls the PHY.
+        self.sync_vf_carriers();
     }
 
     fn total_vfs(&self) -> u16 {

@@ -9,6 +9,7 @@ use kernel::prelude::*;
 
 mod eswitch;
 mod ether;
+mod fault;
 mod fdb;
 mod filter;
 mod net;

@@ -13,6 +13,7 @@
 use crate::{
     eswitch::Eswitch,
     ether::{self, MacAddr},
+    fault::{PfFaults, VfFaults},
     fdb::PortId,
     filter::RxFilter,
     net::{
@@ -31,6 +32,7 @@ use crate::{
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
 use kernel::{
+    debugfs::{Dir, Scope},
     new_spinlock_irq,
     prelude::*,
     sync::{Arc, SpinLockIrq},
@@ -66,6 +68,9 @@ pub(crate) struct Vf {
     filter: SpinLockIrq<RxFilter>,
     /// Whether the VF asked for promiscuous mode (counted by the switch).
     promisc: AtomicBool,
+    /// Fault injection and recovery counters (debugfs).
+    #[pin]
+    faults: Scope<VfFaults>,
 }
 
 /// What one drain of the TX ring left behind.
@@ -79,13 +84,20 @@ enum Drained {
 }
 
 impl Vf {
-    /// The state of VF `index` of a PF's switch `esw`, for netdev `dev`.
-    pub(crate) fn new(
+    /// The state of VF `index` of a PF's switch `esw`, for netdev `dev`,
+    /// with its fault knobs in debugfs directory `name` under `debugfs`.
+    /// `pf_faults` may fail the ring allocations.
+    pub(crate) fn new<'a>(
         dev: &Device,
         index: u16,
         esw: Arc<Eswitch>,
-    ) -> Result<impl PinInit<Self, Error> + use<>> {
+        pf_faults: &PfFaults,
+        debugfs: &'a Dir,
+        name: &'a CStr,
+    ) -> Result<impl PinInit<Self, Error> + use<'a>> {
+        pf_faults.ring_alloc()?;
         let tx = Ring::new(RING_SIZE_DEFAULT)?;
+        pf_faults.ring_alloc()?;
         let rx = Ring::new(RING_SIZE_DEFAULT)?;
         let napi = Standalone::<Self>::new_napi(dev);
         Ok(try_pin_init!(Self {
@@ -103,6 +115,7 @@ impl Vf {
             shaper <- new_spinlock_irq!(Shaper::new(), "svnic_vf_shaper"),
             filter <- new_spinlock_irq!(RxFilter::new(), "svnic_vf_filter"),
             promisc: AtomicBool::new(false),
+            faults <- VfFaults::scope(debugfs, name),
         }? Error))
     }
 
@@ -265,8 +278,12 @@ impl Vf {
                     return Drained::Throttled(ns);
                 }
                 let skb = ring.pop();
-                if dev.queue_stopped() && ring.len() < ring.size() / 2 {
-                    dev.wake_queue();
+                if dev.queue_stopped() {
+                    // Progress: the TX watchdog must not fire.
+                    dev.trans_update();
+                    if ring.len() < ring.size() / 2 {
+                        dev.wake_queue();
+                    }
                 }
                 skb
             };
@@ -325,8 +342,9 @@ impl NetdevOps for Vf {
         self.set_promisc(false);
         dev.stop_queue();
         self.napi.disable();
-        ring::drain(&self.tx);
-        ring::drain(&self.rx);
+        // Frames still queued are lost with the queue: count them.
+        Counters::add(&self.stats.tx_dropped, ring::drain(&self.tx));
+        Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
     }
 
     fn start_xmit(&self, dev: &Device, skb: SkBuff) {
@@ -351,7 +369,13 @@ impl NetdevOps for Vf {
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
         let dev = napi.dev();
-        let tx = self.drain_tx(dev);
+        let tx = if self.faults.tx_stalled() {
+            // Injected hang: the ring fills, the queue stops and stays
+            // stopped until the TX watchdog resets it.
+            Drained::Empty
+        } else {
+            self.drain_tx(dev)
+        };
         let done = rxq::deliver(&self.rx, napi, budget);
         if let Drained::More = tx {
             // Stay scheduled: claim the whole budget.
@@ -394,5 +418,22 @@ impl NetdevOps for Vf {
 
     fn stats(&self, _dev: &Device) -> LinkStats {
         self.stats.link_stats()
+    }
+
+    fn tx_timeout(&self, dev: &Device, queue: u32) {
+        // Reset the TX queue, as a NIC resets a hung ring: what it holds is
+        // dropped (and counted), a stall is cleared, the queue restarts.
+        let injected = self.faults.tx_reset();
+        let dropped = ring::drain(&self.tx);
+        Counters::add(&self.stats.tx_dropped, dropped);
+        pr_warn!(
+            "{}: TX queue {} timed out{}; reset it, {} frames dropped\n",
+            dev.name(),
+            queue,
+            if injected { " (injected stall)" } else { "" },
+            dropped
+        );
+        dev.wake_queue();
+        self.napi.schedule();
     }
 }

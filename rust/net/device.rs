@@ -129,6 +129,13 @@ impl Device {
         unsafe { bindings::svnic_netif_wake_queue(self.as_raw()) };
     }
 
+    /// Records that the TX queue made progress now, for the TX watchdog
+    /// (which fires when a stopped queue has made none for a while).
+    pub(crate) fn trans_update(&self) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netif_trans_update(self.as_raw()) };
+    }
+
     /// Whether the TX queue is stopped.
     pub(crate) fn queue_stopped(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.

@@ -126,6 +126,11 @@ bool svnic_netif_queue_stopped(const struct net_device *dev)
 	return netif_queue_stopped(dev);
 }
 
+void svnic_netif_trans_update(struct net_device *dev)
+{
+	netif_trans_update(dev);
+}
+
 void svnic_netif_start_queue(struct net_device *dev)
 {
 	netif_start_queue(dev);
@@ -169,4 +174,14 @@ int svnic_nla_len(const struct nlattr *nla)
 u16 svnic_nla_get_u16(const struct nlattr *nla)
 {
 	return nla_get_u16(nla);
+}
+
+void svnic_init_delayed_work(struct delayed_work *dw, work_func_t fn)
+{
+	INIT_DELAYED_WORK(dw, fn);
+}
+
+bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
+{
+	return schedule_delayed_work(dw, msecs_to_jiffies(ms));
 }

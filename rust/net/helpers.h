@@ -11,6 +11,7 @@
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/workqueue.h>
 #include <net/netlink.h>
 
 void *svnic_netdev_priv(const struct net_device *dev);
@@ -38,6 +39,7 @@ void svnic_sysfs_attr_init(struct attribute *attr);
 void svnic_netif_stop_queue(struct net_device *dev);
 void svnic_netif_wake_queue(struct net_device *dev);
 bool svnic_netif_queue_stopped(const struct net_device *dev);
+void svnic_netif_trans_update(struct net_device *dev);
 void svnic_netif_start_queue(struct net_device *dev);
 int svnic___vlan_hwaccel_get_tag(const struct sk_buff *skb, u16 *vlan_tci);
 __be16 svnic_skb_protocol(const struct sk_buff *skb, bool skip_vlan);
@@ -47,5 +49,7 @@ struct nlattr *svnic_nlmsg_find_attr(const struct nlmsghdr *nlh, int hdrlen, int
 struct nlattr *svnic_nla_find_nested(const struct nlattr *nla, int attrtype);
 int svnic_nla_len(const struct nlattr *nla);
 u16 svnic_nla_get_u16(const struct nlattr *nla);
+void svnic_init_delayed_work(struct delayed_work *dw, work_func_t fn);
+bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
 
 #endif /* SVNIC_HELPERS_H */

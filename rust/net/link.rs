@@ -17,7 +17,10 @@
 //! - the `net_device_ops` trampolines, which hand the driver its state;
 //! - teardown: `ndo_uninit` releases the uplink, the destructor drops the
 //!   state, the notifier deletes the device when its uplink goes away and
-//!   copies the uplink's carrier to it.
+//!   copies the uplink's carrier to it;
+//! - a service task, like a NIC driver's watchdog: once a second, under
+//!   RTNL, the driver's [`Driver::service`] runs (it re-reads the uplink's
+//!   link state, so a lost notification is repaired within a second).
 //!
 //! Lifetimes: the state lives from newlink until the netdev's destructor;
 //! the receive handler and the NAPI contexts that point at it are gone by
@@ -48,6 +51,7 @@ use core::{
 const UPLINK_IN_USE: &CStr =
     c"svnic: uplink is already in use (bridge port, bond slave or another svnic PF)";
 use kernel::{
+    debugfs::Dir,
     error::{from_result, to_result},
     ffi::{c_int, c_ulong, c_void},
     prelude::*,
@@ -153,7 +157,7 @@ pub(crate) trait Driver: NetdevOps {
 
     /// Returns the initialiser of the state of a new device `dev` on
     /// `uplink`. `dev` is not registered yet. Called under RTNL.
-    fn new(dev: &Device, uplink: &Device, extack: &ExtAck) -> Result<impl PinInit<Self, Error>>;
+    fn new(dev: &Device, uplink: &Device, ctx: &NewLink<'_>) -> Result<impl PinInit<Self, Error>>;
 
     /// The device is registered and bound to its uplink; `me` is a
     /// reference to it the driver may keep until [`Driver::teardown`].
@@ -166,6 +170,9 @@ pub(crate) trait Driver: NetdevOps {
 
     /// The uplink's carrier or state changed. Under RTNL.
     fn uplink_changed(&self);
+
+    /// The periodic service task ([`SERVICE_PERIOD_MS`]). Under RTNL.
+    fn service(&self);
 
     /// A frame arrived on the uplink (BH context, under RCU).
     fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction;
@@ -193,6 +200,20 @@ pub(crate) trait Driver: NetdevOps {
 
     /// `bridge link set dev PF hwmode veb|vepa`. Under RTNL.
     fn set_bridge_mode(&self, mode: SwitchMode) -> Result;
+}
+
+/// Period of a device's service task ([`Driver::service`]), in ms.
+pub(crate) const SERVICE_PERIOD_MS: u32 = 1000;
+
+/// Retry delay of a service task that found RTNL taken, in ms.
+const SERVICE_RETRY_MS: u32 = 20;
+
+/// What [`Driver::new`] gets besides the two devices.
+pub(crate) struct NewLink<'a> {
+    /// The link type's debugfs directory (`/sys/kernel/debug/KIND`).
+    pub(crate) debugfs: &'a Dir,
+    /// The name of the device's parent on the bus (`svnicN`).
+    pub(crate) name: &'a CStr,
 }
 
 /// A counted reference to a link device of type `T`.
@@ -237,6 +258,9 @@ impl<T: Driver> Sriov<'_, T> {
 /// - `dev` is the device whose private area points at this value.
 /// - While `rx_handler` is set, the uplink's receive handler is
 ///   `rx_handler_callback::<T>` with this value as its data.
+/// - `service` is an initialised delayed work; it is queued (by newlink,
+///   then by itself) only from when `live` is first set until `ndo_uninit`
+///   cancels it, before the port can be dropped.
 ///
 /// Fields drop in declaration order: the state (and its VF devices) goes
 /// before the PF device, its parent.
@@ -254,6 +278,9 @@ pub(crate) struct Port<T: Driver> {
     live: AtomicBool,
     /// Number of the PF's device on the bus (`svnicN`).
     id: u32,
+    /// The service task: queued while `live`, cancelled by `ndo_uninit`.
+    #[pin]
+    service: Opaque<bindings::delayed_work>,
 }
 
 // SAFETY: `dev` is only dereferenced under the rules of `Device` (the port
@@ -266,7 +293,7 @@ impl<T: Driver> Port<T> {
     /// Registers the PF's parent device and makes it the netdev's parent.
     /// Before `register_netdevice`.
     fn add_pf_device(&self) -> Result {
-        let name = CString::try_from_fmt(fmt!("svnic{}", self.id))?;
+        let name = pf_device_name(self.id)?;
         // SAFETY: The registration outlives every device of it; `self` is
         // pinned and the PF device is dropped (unregistered) before it.
         let pf = unsafe { PfDevice::new(&(*self.tables).bus, &name, ptr::from_ref(self)) }?;
@@ -282,6 +309,49 @@ impl<T: Driver> Port<T> {
         // SAFETY: By the type invariant `dev` owns this port, so it is valid
         // while `self` is.
         unsafe { Device::from_raw(self.dev) }
+    }
+
+    /// Initialiser of the service task.
+    fn service_init() -> impl PinInit<Opaque<bindings::delayed_work>> {
+        Opaque::ffi_init(|w: *mut bindings::delayed_work| {
+            // SAFETY: `w` is pinned storage for a delayed work.
+            unsafe { bindings::svnic_init_delayed_work(w, Some(Self::service_callback)) }
+        })
+    }
+
+    /// Queues the service task to run in `ms` milliseconds.
+    fn service_queue(&self, ms: u32) {
+        // SAFETY: The work was initialised in `service_init`; `ndo_uninit`
+        // cancels it before the port can go away.
+        unsafe { bindings::svnic_schedule_delayed_work_ms(self.service.get(), ms) };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the workqueue for the `service` work of a port, which
+    /// `ndo_uninit` cancels (synchronously) before the port goes away.
+    unsafe extern "C" fn service_callback(work: *mut bindings::work_struct) {
+        // SAFETY: `work` is the first field of the `delayed_work` in the
+        // `service` field of a live `Port<T>`.
+        let port = unsafe {
+            &*kernel::container_of!(
+                Opaque::cast_from(work.cast::<bindings::delayed_work>()).cast_mut(),
+                Self,
+                service
+            )
+        };
+        // `ndo_uninit` cancels this work under RTNL: never wait for it here.
+        // SAFETY: No precondition.
+        if unsafe { bindings::rtnl_trylock() } == 0 {
+            port.service_queue(SERVICE_RETRY_MS);
+            return;
+        }
+        if port.live.load(Ordering::Relaxed) {
+            port.state.service();
+        }
+        // SAFETY: Taken above.
+        unsafe { bindings::rtnl_unlock() };
+        port.service_queue(SERVICE_PERIOD_MS);
     }
 
     /// Claims the uplink's receive handler and links the devices. Under RTNL.
@@ -320,6 +390,11 @@ impl<T: Driver> Port<T> {
             unsafe { bindings::netdev_rx_handler_unregister(up) };
         }
     }
+}
+
+/// The name of PF device number `id` on the bus.
+fn pf_device_name(id: u32) -> Result<CString> {
+    CString::try_from_fmt(fmt!("svnic{id}"))
 }
 
 impl<T: Driver> Lookup for Port<T> {
@@ -531,9 +606,19 @@ impl<T: Driver> Adapter<T> {
                 (*dev).netdev_ops = (*tables).netdev_ops.get();
                 Device::from_raw(dev)
             };
-            let init = T::new(this, uplink, &extack)?;
             // SAFETY: `tables` is valid (see above).
-            let id = unsafe { (*tables).next_id.fetch_add(1, Ordering::Relaxed) };
+            let (id, debugfs) = unsafe {
+                (
+                    (*tables).next_id.fetch_add(1, Ordering::Relaxed),
+                    &(*tables).debugfs,
+                )
+            };
+            let name = pf_device_name(id)?;
+            let ctx = NewLink {
+                debugfs,
+                name: &name,
+            };
+            let init = T::new(this, uplink, &ctx)?;
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
                     state <- init,
@@ -545,6 +630,7 @@ impl<T: Driver> Adapter<T> {
                     upper_linked: AtomicBool::new(false),
                     live: AtomicBool::new(false),
                     id,
+                    service <- Port::<T>::service_init(),
                 }? Error),
                 GFP_KERNEL,
             )?;
@@ -576,6 +662,7 @@ impl<T: Driver> Adapter<T> {
             port.live.store(true, Ordering::Relaxed);
             // SAFETY: Registered, state set.
             port.state.registered(unsafe { DevRef::new(dev) });
+            port.service_queue(SERVICE_PERIOD_MS);
             Ok(0)
         })
     }
@@ -587,6 +674,11 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `dev` is ours and its destructor has not run.
         if let Some(p) = unsafe { port::<T>(dev) } {
             if p.live.swap(false, Ordering::Relaxed) {
+                // SAFETY: Initialised with the port. The work never waits
+                // for RTNL (held here), so this cannot deadlock; once it
+                // returns the work is neither queued nor running, and it
+                // queues itself only while running.
+                unsafe { bindings::cancel_delayed_work_sync(p.service.get()) };
                 p.state.teardown();
             }
             p.unbind();
@@ -945,6 +1037,7 @@ pub(crate) struct Tables<T: Driver> {
     notifier: Opaque<bindings::notifier_block>,
     bus: Bus<Port<T>>,
     next_id: AtomicU32,
+    debugfs: Dir,
 }
 
 /// A registered link type: the `svnic` bus, `rtnl_link_ops` and a
@@ -992,6 +1085,7 @@ impl<T: Driver> Registration<T> {
                 }),
                 bus,
                 next_id: AtomicU32::new(0),
+                debugfs: Dir::new(T::KIND),
             }),
             GFP_KERNEL,
         )?;

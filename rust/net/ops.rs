@@ -14,7 +14,7 @@ use crate::ether::{self, MacAddr};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     error::{from_result, to_result},
-    ffi::{c_int, c_void},
+    ffi::{c_int, c_uint, c_void},
     prelude::*,
 };
 
@@ -54,6 +54,11 @@ pub(crate) trait NetdevOps: Sized + Send + Sync + 'static {
     /// The MAC address was changed (after a successful `set_mac`).
     fn mac_changed(&self, _dev: &Device) {}
 
+    /// The TX watchdog found TX queue `queue` stopped with no progress for
+    /// `watchdog_timeo`: recover it. Timer (BH) context, with the queues
+    /// frozen.
+    fn tx_timeout(&self, _dev: &Device, _queue: u32) {}
+
     /// `ndo_get_stats64`.
     fn stats(&self, dev: &Device) -> LinkStats;
 }
@@ -85,6 +90,7 @@ impl<L: Lookup> Trampolines<L> {
         ndo_set_mac_address: Some(Self::set_mac),
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         ndo_get_stats64: Some(Self::get_stats64),
+        ndo_tx_timeout: Some(Self::tx_timeout),
         // SAFETY: An all-zero `net_device_ops` is valid: every other
         // operation is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -187,6 +193,17 @@ impl<L: Lookup> Trampolines<L> {
             ops.mac_changed(this);
             Ok(0)
         })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the TX watchdog as `ndo_tx_timeout` of a device of this kind.
+    unsafe extern "C" fn tx_timeout(dev: *mut bindings::net_device, queue: c_uint) {
+        // SAFETY: `dev` is ours and registered.
+        if let Some(ops) = unsafe { L::find(dev) } {
+            // SAFETY: As above.
+            ops.tx_timeout(unsafe { Device::from_raw(dev) }, queue);
+        }
     }
 
     /// # Safety

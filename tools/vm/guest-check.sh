@@ -48,13 +48,15 @@ if [ ${#tests[@]} = 0 ]; then
 fi
 for t in "${tests[@]}"; do
 	name=$(basename "$t")
-	echo "== kselftest $name"
+	echo "== kselftest $name ($(date +%T))"
 	log=$out/$name.log
-	# Each test is bounded; the stress test is the longest (about 4 min
-	# under TCG with the debug kernel).
-	timeout 480 bash "$t" >"$log" 2>&1
+	# Each test is bounded; the stress test is the longest (4 to 8 min
+	# under TCG with the debug kernel, depending on the host).
+	start=$SECONDS
+	timeout 900 bash "$t" >"$log" 2>&1
 	rc=$?
 	cat "$log"
+	echo "$name: $((SECONDS - start)) s"
 	p=$(grep -cE '^TEST: .*\[ OK \]$' "$log")
 	f=$(grep -cE '^TEST: .*\[(FAIL|SKIP|XFAIL)\]$' "$log")
 	if [ $rc != 0 ] && [ "$f" = 0 ]; then

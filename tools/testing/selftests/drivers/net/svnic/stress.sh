@@ -4,8 +4,8 @@
 # Stress, bounded in time: traffic floods through the eswitch while, in
 # loops, sriov_numvfs goes 0 <-> N, VFs move between namespaces and the
 # namespaces are deleted, several processes set VF knobs at once, the
-# uplink is deleted and re-created, the PF is deleted, and the module is
-# unloaded with everything live. After each loop: no svnic netdev is left
+# switch flips between VEB and VEPA, the uplink is deleted and re-created,
+# the PF is deleted, and the module is unloaded with everything live. After each loop: no svnic netdev is left
 # behind, and every queue still passes traffic. (Memory is checked by the
 # runner's kmemleak scan; splats fail the run.)
 
@@ -112,6 +112,23 @@ test_concurrent_knobs()
 	log_test "stress: 3 processes setting VF knobs at once under traffic"
 }
 
+test_hwmode_flips()
+{
+	RET=0
+	local r
+	flood 6
+	for ((r = 0; r < 10; r++)); do
+		bridge -n "$NS_HOST" link set dev pf0 hwmode vepa || check_err 1 "hwmode vepa in flip $r"
+		bridge -n "$NS_HOST" link set dev pf0 hwmode veb || check_err 1 "hwmode veb in flip $r"
+	done
+	wait
+	all_queues_pass
+	check_err $? "a queue stopped passing traffic after the hwmode flips"
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 inside the device after the flips"
+	log_test "stress: hwmode veb <-> vepa flipped 10 times under traffic"
+}
+
 test_netns_churn()
 {
 	RET=0
@@ -213,6 +230,8 @@ test_numvfs_churn
 log_step "numvfs churn"
 test_concurrent_knobs
 log_step "concurrent knobs"
+test_hwmode_flips
+log_step "hwmode flips"
 test_netns_churn
 log_step "netns churn"
 test_uplink_and_pf_churn

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Fault injection through debugfs, like netdevsim's.
+//!
+//! Every PF and VF has a directory named after its device on the `svnic`
+//! bus (`/sys/kernel/debug/svnic/svnic0`, `.../svnic0vf1`; the name is the
+//! last part of `readlink /sys/class/net/DEV/device`):
+//!
+//! - PF `fail_vf_create` (default -1): creating VF number k, for k written
+//!   here, fails with ENOMEM after its device exists, so a write to
+//!   `sriov_numvfs` unwinds the VFs made before it. Stays set until -1 is
+//!   written.
+//! - PF `fail_ring_alloc` (default 0): the next N ring allocations fail
+//!   with ENOMEM, one per allocation, counting down.
+//! - PF `drop_uplink_events` (default 0): the next N notifications of an
+//!   uplink link change are lost before they reach the VFs, like lost link
+//!   interrupts; `uplink_events_dropped` counts them. The PF's service task
+//!   re-reads the uplink's state every second and repairs the VFs' carrier.
+//! - VF `stall_tx` (0 or 1): the VF's TX queue stops moving, like a hung
+//!   DMA engine: frames stay on the ring, the queue fills and stops, and the
+//!   TX watchdog fires. The reset that recovers the queue clears the fault.
+//! - VF `tx_timeouts` (read-only): TX watchdog timeouts the VF recovered from.
+//!
+//! The decisions are pure functions of these values and take no kernel
+//! objects; KUnit tests cover them.
+
+use kernel::{
+    debugfs::{Dir, Scope},
+    prelude::*,
+    sync::atomic::{Atomic, Relaxed},
+};
+
+/// No VF creation fails (`fail_vf_create`).
+const NO_VF: i32 = -1;
+
+/// The fault knobs of a PF.
+pub(crate) struct PfFaults {
+    fail_vf_create: Atomic<i32>,
+    fail_ring_alloc: Atomic<u32>,
+    drop_uplink_events: Atomic<u32>,
+    uplink_events_dropped: Atomic<u64>,
+}
+
+/// Takes one from a countdown: whether it was non-zero.
+fn take_one(countdown: &Atomic<u32>) -> bool {
+    loop {
+        let left = countdown.load(Relaxed);
+        if left == 0 {
+            return false;
+        }
+        if countdown.cmpxchg(left, left - 1, Relaxed).is_ok() {
+            return true;
+        }
+    }
+}
+
+impl PfFaults {
+    fn new() -> Self {
+        Self {
+            fail_vf_create: Atomic::new(NO_VF),
+            fail_ring_alloc: Atomic::new(0),
+            drop_uplink_events: Atomic::new(0),
+            uplink_events_dropped: Atomic::new(0),
+        }
+    }
+
+    /// The knobs, in debugfs directory `name` under `dir`.
+    pub(crate) fn scope<'a>(dir: &'a Dir, name: &'a CStr) -> impl PinInit<Scope<Self>> + 'a {
+        dir.scope(Self::new(), name, |f, d| {
+            d.read_write_file(c"fail_vf_create", &f.fail_vf_create);
+            d.read_write_file(c"fail_ring_alloc", &f.fail_ring_alloc);
+            d.read_write_file(c"drop_uplink_events", &f.drop_uplink_events);
+            d.read_only_file(c"uplink_events_dropped", &f.uplink_events_dropped);
+        })
+    }
+
+    /// Creating VF `index`: fails with ENOMEM if injected.
+    pub(crate) fn vf_create(&self, index: u16) -> Result {
+        if self.fail_vf_create.load(Relaxed) == i32::from(index) {
+            return Err(ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// Allocating a ring: fails with ENOMEM while the countdown is non-zero,
+    /// using one.
+    pub(crate) fn ring_alloc(&self) -> Result {
+        if take_one(&self.fail_ring_alloc) {
+            return Err(ENOMEM);
+        }
+        Ok(())
+    }
+
+    /// An uplink link notification arrived: whether to lose it (counted).
+    pub(crate) fn drop_uplink_event(&self) -> bool {
+        let drop = take_one(&self.drop_uplink_events);
+        if drop {
+            self.uplink_events_dropped.add(1u64, Relaxed);
+        }
+        drop
+    }
+}
+
+/// The fault knobs and recovery counters of a VF.
+pub(crate) struct VfFaults {
+    stall_tx: Atomic<u32>,
+    tx_timeouts: Atomic<u64>,
+}
+
+impl VfFaults {
+    fn new() -> Self {
+        Self {
+            stall_tx: Atomic::new(0),
+            tx_timeouts: Atomic::new(0),
+        }
+    }
+
+    /// The knobs, in debugfs directory `name` under `dir`.
+    pub(crate) fn scope<'a>(dir: &'a Dir, name: &'a CStr) -> impl PinInit<Scope<Self>> + 'a {
+        dir.scope(Self::new(), name, |f, d| {
+            d.read_write_file(c"stall_tx", &f.stall_tx);
+            d.read_only_file(c"tx_timeouts", &f.tx_timeouts);
+        })
+    }
+
+    /// Whether the TX queue is stalled.
+    pub(crate) fn tx_stalled(&self) -> bool {
+        self.stall_tx.load(Relaxed) != 0
+    }
+
+    /// The TX queue timed out and is being reset: counts the timeout and
+    /// clears a stall (the reset is what a hung engine needs). Returns
+    /// whether the stall was injected.
+    pub(crate) fn tx_reset(&self) -> bool {
+        self.tx_timeouts.add(1u64, Relaxed);
+        self.stall_tx.xchg(0, Relaxed) != 0
+    }
+}
+
+#[kunit_tests(svnic_fault)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vf_create_fails_only_at_the_index() {
+        let f = PfFaults::new();
+        assert!(f.vf_create(0).is_ok());
+        f.fail_vf_create.store(2, Relaxed);
+        assert!(f.vf_create(1).is_ok());
+        assert_eq!(f.vf_create(2), Err(ENOMEM));
+        // It stays set until cleared.
+        assert_eq!(f.vf_create(2), Err(ENOMEM));
+        f.fail_vf_create.store(NO_VF, Relaxed);
+        assert!(f.vf_create(2).is_ok());
+    }
+
+    #[test]
+    fn ring_alloc_counts_down() {
+        let f = PfFaults::new();
+        assert!(f.ring_alloc().is_ok());
+        f.fail_ring_alloc.store(2, Relaxed);
+        assert_eq!(f.ring_alloc(), Err(ENOMEM));
+        assert_eq!(f.ring_alloc(), Err(ENOMEM));
+        assert!(f.ring_alloc().is_ok());
+        assert_eq!(f.fail_ring_alloc.load(Relaxed), 0);
+    }
+
+    #[test]
+    fn uplink_events_dropped_then_delivered() {
+        let f = PfFaults::new();
+        assert!(!f.drop_uplink_event());
+        f.drop_uplink_events.store(1, Relaxed);
+        assert!(f.drop_uplink_event());
+        assert!(!f.drop_uplink_event());
+        assert_eq!(f.uplink_events_dropped.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn reset_clears_a_stall_and_counts() {
+        let f = VfFaults::new();
+        assert!(!f.tx_stalled());
+        assert!(!f.tx_reset());
+        f.stall_tx.store(1, Relaxed);
+        assert!(f.tx_stalled());
+        assert!(f.tx_reset());
+        assert!(!f.tx_stalled());
+        assert_eq!(f.tx_timeouts.load(Relaxed), 2);
+    }
+}

@@ -1,0 +1,243 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fault injection through debugfs (/sys/kernel/debug/svnic/DEVICE/): a VF
+# creation that fails at index k and ring allocations that fail unwind to a
+# clean state with ENOMEM; a lost uplink link notification is repaired by
+# the PF's service task; a stalled TX queue is found by the TX watchdog and
+# reset, and passes traffic again; VFs with a stalled, full queue are
+# removed cleanly.
+
+source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
+
+DBG=/sys/kernel/debug/svnic
+
+# pf_dbg: debugfs directory of pf0 (named after its device on the bus).
+pf_dbg()
+{
+	echo "$DBG/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+}
+
+# vf_dbg I: debugfs directory of VF I.
+vf_dbg()
+{
+	echo "$DBG/$(basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0/device/virtfn$1")")"
+}
+
+set_numvfs()
+{
+	ip netns exec "$NS_HOST" bash -c "echo $1 > $(svnic_sysfs pf0 sriov_numvfs)"
+}
+
+get_numvfs()
+{
+	ip netns exec "$NS_HOST" cat "$(svnic_sysfs pf0 sriov_numvfs)"
+}
+
+# no_vf_left: nothing of any VF is left: count, netdevs, links, debugfs.
+no_vf_left()
+{
+	[ "$(get_numvfs)" = 0 ] || { echo "sriov_numvfs is $(get_numvfs)"; return 1; }
+	if ip -n "$NS_HOST" -o link show | grep -q ': pf0v'; then
+		echo "VF netdevs left"
+		return 1
+	fi
+	if ip netns exec "$NS_HOST" ls /sys/class/net/pf0/device/ | grep -q virtfn; then
+		echo "virtfn links left"
+		return 1
+	fi
+	if ls "$DBG" | grep -q "^$(basename "$(pf_dbg)")vf"; then
+		echo "VF debugfs directories left"
+		return 1
+	fi
+	[ "$(svnic_vf_info 0 vf)" = null ] || { echo "ip link still lists VFs"; return 1; }
+}
+
+# vfs_pass N: makes N VFs in namespaces and checks VF0 <-> VF1 and VF0 ->
+# uplink peer.
+vfs_pass()
+{
+	svnic_vfs "$1" || return 1
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null || return 1
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null
+}
+
+test_debugfs()
+{
+	RET=0
+	[ -d "$(pf_dbg)" ]
+	check_err $? "no debugfs directory $(pf_dbg)"
+	[ "$(cat "$(pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ]
+	check_err $? "the PF's fault knobs are not off by default"
+	svnic_expect_fail "Invalid argument" bash -c "echo many > $(pf_dbg)/fail_ring_alloc"
+	log_test "faults: debugfs knobs of the PF exist, default off, refuse junk"
+}
+
+test_fail_vf_create()
+{
+	RET=0
+	echo 2 >"$(pf_dbg)/fail_vf_create"
+	svnic_expect_fail "Cannot allocate memory" set_numvfs 4
+	no_vf_left
+	check_err $? "a failed sriov_numvfs write left VFs behind"
+	# Stays set: fails again the same way.
+	svnic_expect_fail "Cannot allocate memory" set_numvfs 3
+	no_vf_left
+	check_err $? "the second failed write left VFs behind"
+	# VF 2 is not created when only two are asked for.
+	set_numvfs 2
+	check_err $? "2 VFs failed although only VF 2 fails"
+	set_numvfs 0
+	echo -1 >"$(pf_dbg)/fail_vf_create"
+	log_test "faults: VF creation failing at VF 2 unwinds with ENOMEM"
+}
+
+test_fail_ring_alloc()
+{
+	RET=0
+	echo 2 >"$(pf_dbg)/fail_ring_alloc"
+	svnic_expect_fail "Cannot allocate memory" set_numvfs 2
+	no_vf_left
+	check_err $? "a failed ring allocation left VFs behind"
+	svnic_expect_fail "Cannot allocate memory" set_numvfs 2
+	no_vf_left
+	check_err $? "the second failed ring allocation left VFs behind"
+	[ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ]
+	check_err $? "fail_ring_alloc did not count down to 0"
+	vfs_pass 2
+	check_err $? "VFs made after the failures do not pass traffic"
+	log_test "faults: ring allocation failures unwind with ENOMEM, then VFs work"
+}
+
+# tx_timeout_count VF-INDEX: the core's count of TX watchdog timeouts.
+tx_timeout_count()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" cat "/sys/class/net/pf0v$1/queues/tx-0/tx_timeout"
+}
+
+# fill_stalled VF-INDEX: sends 700 broadcast frames (more than the TX ring
+# holds) from the VF through a packet socket, as fast as the qdisc takes
+# them.
+fill_stalled()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	# Frames held by the stalled ring count against the socket: room for
+	# all of them, and never block.
+	s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
+	s.setblocking(False)
+	s.bind((sys.argv[1], 0))
+	frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
+	for _ in range(700):
+	    try:
+	        s.send(frame)
+	    except OSError:
+	        pass
+	EOF
+}
+
+test_tx_stall()
+{
+	RET=0
+	local dbg drops0 t
+	dbg=$(vf_dbg 0)
+	[ "$(cat "$dbg/stall_tx")" = 0 ] && [ "$(cat "$dbg/tx_timeouts")" = 0 ]
+	check_err $? "the VF's fault knobs are not off by default"
+	drops0=$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)
+	echo 1 >"$dbg/stall_tx"
+	fill_stalled 0
+	# The watchdog looks every 5 s and fires once the queue has been
+	# stopped without progress for 5 s.
+	for ((t = 0; t < 60; t++)); do
+		[ "$(cat "$dbg/tx_timeouts")" -ge 1 ] && break
+		sleep 0.5
+	done
+	[ "$(cat "$dbg/tx_timeouts")" = 1 ]
+	check_err $? "the stalled queue was not reset once (tx_timeouts $(cat "$dbg/tx_timeouts"))"
+	[ "$(tx_timeout_count 0)" -ge 1 ]
+	check_err $? "the core's tx_timeout counter did not move"
+	[ "$(cat "$dbg/stall_tx")" = 0 ]
+	check_err $? "the reset did not clear the stall"
+	[ "$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)" -ge $((drops0 + 500)) ]
+	check_err $? "the frames of the reset ring were not counted as dropped"
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 2 -W 3 192.0.2.2 >/dev/null
+	check_err $? "the VF does not pass traffic after the reset"
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 after the reset"
+	log_test "faults: stalled TX queue found by the watchdog, reset, passes traffic"
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
+wait_for()
+{
+	local n=$(($1 * 5))
+	shift
+	while ((n-- > 0)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+vf0_carrier_is()
+{
+	[ "$(ip netns exec "$(svnic_vf_ns 0)" cat /sys/class/net/pf0v0/carrier)" = "$1" ]
+}
+
+events_dropped_is()
+{
+	[ "$(cat "$(pf_dbg)/uplink_events_dropped")" = "$1" ]
+}
+
+test_dropped_uplink_event()
+{
+	RET=0
+	vf0_carrier_is 1
+	check_err $? "VF0 (state auto) has no carrier to begin with"
+	echo 1 >"$(pf_dbg)/drop_uplink_events"
+	ip -n "$NS_PEER" link set peer0 down
+	# Link changes reach notifiers through linkwatch (up to a second).
+	wait_for 5 events_dropped_is 1
+	check_err $? "the uplink's carrier loss was not dropped"
+	# Lost notification: the service task (every second) repairs it.
+	wait_for 5 vf0_carrier_is 0
+	check_err $? "VF0 kept its carrier after the uplink lost its own"
+	[ "$(cat "$(pf_dbg)/drop_uplink_events")" = 0 ]
+	check_err $? "drop_uplink_events did not count down"
+	ip -n "$NS_PEER" link set peer0 up
+	wait_for 5 vf0_carrier_is 1
+	check_err $? "VF0 did not get its carrier back"
+	events_dropped_is 1
+	check_err $? "a notification was dropped that should not have been"
+	wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	check_err $? "VF0 cannot reach the peer after the uplink came back"
+	log_test "faults: a lost uplink notification is repaired by the service task"
+}
+
+test_stalled_teardown()
+{
+	RET=0
+	echo 1 >"$(vf_dbg 1)/stall_tx"
+	fill_stalled 1
+	# Removed while stalled: before the watchdog resets the queue.
+	[ "$(cat "$(vf_dbg 1)/tx_timeouts")" = 0 ]
+	check_err $? "the watchdog fired before the removal; the test raced"
+	set_numvfs 0
+	check_err $? "removing VFs with a stalled, full queue failed"
+	no_vf_left
+	check_err $? "VFs left behind"
+	vfs_pass 2
+	check_err $? "new VFs do not pass traffic"
+	log_test "faults: VFs with a stalled, full TX queue are removed cleanly"
+}
+
+trap defer_scopes_cleanup EXIT
+svnic_require_module
+svnic_topo
+test_debugfs
+test_fail_vf_create
+test_fail_ring_alloc
+test_dropped_uplink_event
+test_tx_stall
+test_stalled_teardown
