@@ -32,7 +32,6 @@ use kernel::{
     debugfs::{Dir, Scope},
     new_mutex, new_spinlock_irq,
     prelude::*,
-    str::CString,
     sync::{Arc, Mutex, SpinLockIrq},
 };
 
@@ -71,8 +70,6 @@ pub(crate) struct Pf {
     faults: Scope<PfFaults>,
     /// The driver's debugfs directory, where VFs put theirs.
     debugfs: Dir,
-    /// The PF device's name on the bus (`svnicN`).
-    name: CString,
 }
 
 impl Pf {
@@ -127,7 +124,7 @@ impl Pf {
             let made = sriov.new_vf_device(i).and_then(|parent| {
                 self.faults.vf_create(i)?;
                 let esw = self.esw.clone();
-                let name = CString::try_from_fmt(fmt!("{}vf{}", &*self.name, i))?;
+                let name = sriov.vf_device_name(i)?;
                 let netdev = sriov.register_vf(i, &parent, |dev| {
                     Vf::new(dev, i, esw, &self.faults, &self.debugfs, &name)
                 })?;
@@ -282,7 +279,6 @@ impl link::Driver for Pf {
     fn new(dev: &Device, uplink: &Device, ctx: &NewLink<'_>) -> Result<impl PinInit<Self, Error>> {
         let ring = Ring::new(RING_SIZE_DEFAULT)?;
         let esw = Arc::new(Eswitch::new(DeviceRef::new(uplink))?, GFP_KERNEL)?;
-        let name = CString::try_from(ctx.name)?;
         Ok(try_pin_init!(Self {
             esw,
             rx <- new_spinlock_irq!(ring, "svnic_pf_rx"),
@@ -295,7 +291,6 @@ impl link::Driver for Pf {
             uc_added: AtomicBool::new(false),
             faults <- PfFaults::scope(ctx.debugfs, ctx.name),
             debugfs: ctx.debugfs.clone(),
-            name,
         }? Error))
     }
 

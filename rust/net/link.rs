@@ -225,10 +225,16 @@ pub(crate) struct Sriov<'a, T: Driver> {
 }
 
 impl<T: Driver> Sriov<'_, T> {
+    /// The name of the parent device of VF `index` on the bus
+    /// (`svnicNvfK`).
+    pub(crate) fn vf_device_name(&self, index: u16) -> Result<CString> {
+        CString::try_from_fmt(fmt!("svnic{}vf{}", self.port.id, index))
+    }
+
     /// Registers the parent device of VF `index`.
     pub(crate) fn new_vf_device(&self, index: u16) -> Result<VfDevice> {
         let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
-        let name = CString::try_from_fmt(fmt!("svnic{}vf{}", self.port.id, index))?;
+        let name = self.vf_device_name(index)?;
         // SAFETY: The registration outlives every device of it.
         let bus = unsafe { &(*self.port.tables).bus };
         VfDevice::new(bus, pf, index, &name)

@@ -5,9 +5,10 @@
 # loops, sriov_numvfs goes 0 <-> N, VFs move between namespaces and the
 # namespaces are deleted, several processes set VF knobs at once, the
 # switch flips between VEB and VEPA, the uplink is deleted and re-created,
-# the PF is deleted, and the module is unloaded with everything live. After each loop: no svnic netdev is left
-# behind, and every queue still passes traffic. (Memory is checked by the
-# runner's kmemleak scan; splats fail the run.)
+# the PF is deleted, and the module is unloaded with everything live. After
+# each loop: no svnic netdev is left behind, and every queue still passes
+# traffic. (Memory is checked by the runner's kmemleak scan; splats fail
+# the run.)
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
