@@ -16,6 +16,14 @@
 //!   uplink link change are lost before they reach the VFs, like lost link
 //!   interrupts; `uplink_events_dropped` counts them. The PF's service task
 //!   re-reads the uplink's state every second and repairs the VFs' carrier.
+//! - PF `delay_uplink_events` (ms, default 0): uplink link changes reach
+//!   the VFs this late, like a slow event queue; the service task delivers
+//!   them (so between the delay and the delay plus a second late). Changes
+//!   that come while one is queued join it, whether a notification or the
+//!   service task's poll found them first; while one is queued the service
+//!   task leaves the VFs' carrier alone. `uplink_events_delayed` counts
+//!   them. An event carries no state: delivered, it reads the uplink's
+//!   state then, so a late one never applies a stale carrier.
 //! - VF `stall_tx` (0 or 1): the VF's TX queue stops moving, like a hung
 //!   DMA engine: frames stay on the ring, the queue fills and stops, and the
 //!   TX watchdog fires. The reset that recovers the queue clears the fault.
@@ -33,12 +41,29 @@ use kernel::{
 /// No VF creation fails (`fail_vf_create`).
 const NO_VF: i32 = -1;
 
+/// No uplink event is queued (`uplink_event_due`).
+const NO_EVENT: u64 = u64::MAX;
+
+/// What to do with an uplink link notification, or at a service run.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum UplinkEvent {
+    /// Give the VFs the carrier the uplink has now.
+    Deliver,
+    /// Leave the VFs alone: the event is lost, or queued for later.
+    Hold,
+}
+
 /// The fault knobs of a PF.
 pub(crate) struct PfFaults {
     fail_vf_create: Atomic<i32>,
     fail_ring_alloc: Atomic<u32>,
     drop_uplink_events: Atomic<u32>,
     uplink_events_dropped: Atomic<u64>,
+    delay_uplink_events: Atomic<u32>,
+    uplink_events_delayed: Atomic<u64>,
+    /// When the queued uplink event is due (ms, the caller's clock), or
+    /// [`NO_EVENT`].
+    uplink_event_due: Atomic<u64>,
 }
 
 /// Takes one from a countdown: whether it was non-zero.
@@ -61,6 +86,9 @@ impl PfFaults {
             fail_ring_alloc: Atomic::new(0),
             drop_uplink_events: Atomic::new(0),
             uplink_events_dropped: Atomic::new(0),
+            delay_uplink_events: Atomic::new(0),
+            uplink_events_delayed: Atomic::new(0),
+            uplink_event_due: Atomic::new(NO_EVENT),
         }
     }
 
@@ -71,6 +99,8 @@ impl PfFaults {
             d.read_write_file(c"fail_ring_alloc", &f.fail_ring_alloc);
             d.read_write_file(c"drop_uplink_events", &f.drop_uplink_events);
             d.read_only_file(c"uplink_events_dropped", &f.uplink_events_dropped);
+            d.read_write_file(c"delay_uplink_events", &f.delay_uplink_events);
+            d.read_only_file(c"uplink_events_delayed", &f.uplink_events_delayed);
         })
     }
 
@@ -91,13 +121,51 @@ impl PfFaults {
         Ok(())
     }
 
-    /// An uplink link notification arrived: whether to lose it (counted).
-    pub(crate) fn drop_uplink_event(&self) -> bool {
-        let drop = take_one(&self.drop_uplink_events);
-        if drop {
+    /// An uplink link notification arrived at `now_ms`: lost (counted),
+    /// queued (see [`Self::queue_or_deliver`]) or delivered now. Under RTNL.
+    pub(crate) fn uplink_event(&self, now_ms: u64) -> UplinkEvent {
+        if take_one(&self.drop_uplink_events) {
             self.uplink_events_dropped.add(1u64, Relaxed);
+            return UplinkEvent::Hold;
         }
-        drop
+        self.queue_or_deliver(now_ms)
+    }
+
+    /// An uplink change to pass on at `now_ms`: queued (counted; due
+    /// `delay_uplink_events` ms later, or when the event already queued is
+    /// due, which it joins) or delivered now.
+    fn queue_or_deliver(&self, now_ms: u64) -> UplinkEvent {
+        let delay = self.delay_uplink_events.load(Relaxed);
+        let due = self.uplink_event_due.load(Relaxed);
+        if delay == 0 && due == NO_EVENT {
+            return UplinkEvent::Deliver;
+        }
+        self.uplink_events_delayed.add(1u64, Relaxed);
+        if due == NO_EVENT {
+            let due = now_ms.saturating_add(u64::from(delay)).min(NO_EVENT - 1);
+            self.uplink_event_due.store(due, Relaxed);
+        }
+        UplinkEvent::Hold
+    }
+
+    /// The service task runs at `now_ms`; `changed`: the uplink's carrier
+    /// is not the one the VFs were last given. Delivers the queued event
+    /// once it is due and holds while it is not; otherwise a change the
+    /// poll finds (a lost event, or one not sent yet) is passed on like an
+    /// event, so it is late as well. Under RTNL.
+    pub(crate) fn service(&self, now_ms: u64, changed: bool) -> UplinkEvent {
+        let due = self.uplink_event_due.load(Relaxed);
+        if due != NO_EVENT {
+            if now_ms < due {
+                return UplinkEvent::Hold;
+            }
+            self.uplink_event_due.store(NO_EVENT, Relaxed);
+            return UplinkEvent::Deliver;
+        }
+        if changed {
+            return self.queue_or_deliver(now_ms);
+        }
+        UplinkEvent::Hold
     }
 }
 
@@ -168,11 +236,57 @@ mod tests {
     #[test]
     fn uplink_events_dropped_then_delivered() {
         let f = PfFaults::new();
-        assert!(!f.drop_uplink_event());
+        assert_eq!(f.uplink_event(0), UplinkEvent::Deliver);
         f.drop_uplink_events.store(1, Relaxed);
-        assert!(f.drop_uplink_event());
-        assert!(!f.drop_uplink_event());
+        assert_eq!(f.uplink_event(0), UplinkEvent::Hold);
+        assert_eq!(f.uplink_event(0), UplinkEvent::Deliver);
         assert_eq!(f.uplink_events_dropped.load(Relaxed), 1);
+        // The service task repairs what was lost, and only that.
+        assert_eq!(f.service(0, true), UplinkEvent::Deliver);
+        assert_eq!(f.service(0, false), UplinkEvent::Hold);
+    }
+
+    #[test]
+    fn uplink_events_delayed_join_and_are_delivered_when_due() {
+        let f = PfFaults::new();
+        f.delay_uplink_events.store(3000, Relaxed);
+        assert_eq!(f.uplink_event(1000), UplinkEvent::Hold);
+        // A second one joins the first and does not push it back.
+        assert_eq!(f.uplink_event(2000), UplinkEvent::Hold);
+        assert_eq!(f.uplink_events_delayed.load(Relaxed), 2);
+        assert_eq!(f.service(2000, true), UplinkEvent::Hold);
+        assert_eq!(f.service(3999, true), UplinkEvent::Hold);
+        assert_eq!(f.service(4000, true), UplinkEvent::Deliver);
+        // Nothing is queued any more and nothing changed.
+        assert_eq!(f.service(4001, false), UplinkEvent::Hold);
+        // With the delay cleared, one still queued keeps events queued
+        // until it is delivered, so they stay in order.
+        assert_eq!(f.uplink_event(5000), UplinkEvent::Hold);
+        f.delay_uplink_events.store(0, Relaxed);
+        assert_eq!(f.uplink_event(5500), UplinkEvent::Hold);
+        assert_eq!(f.service(8000, true), UplinkEvent::Deliver);
+        assert_eq!(f.uplink_event(8500), UplinkEvent::Deliver);
+    }
+
+    #[test]
+    fn a_change_the_service_finds_is_late_too() {
+        let f = PfFaults::new();
+        f.delay_uplink_events.store(3000, Relaxed);
+        // The poll sees the carrier change before its notification.
+        assert_eq!(f.service(1000, true), UplinkEvent::Hold);
+        assert_eq!(f.uplink_events_delayed.load(Relaxed), 1);
+        assert_eq!(f.uplink_event(1500), UplinkEvent::Hold);
+        assert_eq!(f.service(2000, true), UplinkEvent::Hold);
+        assert_eq!(f.service(4000, true), UplinkEvent::Deliver);
+    }
+
+    #[test]
+    fn delay_saturates() {
+        let f = PfFaults::new();
+        f.delay_uplink_events.store(u32::MAX, Relaxed);
+        assert_eq!(f.uplink_event(u64::MAX - 10), UplinkEvent::Hold);
+        assert_eq!(f.service(u64::MAX - 2, true), UplinkEvent::Hold);
+        assert_eq!(f.service(u64::MAX - 1, true), UplinkEvent::Deliver);
     }
 
     #[test]

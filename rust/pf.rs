@@ -11,7 +11,7 @@
 use crate::{
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
-    fault::PfFaults,
+    fault::{PfFaults, UplinkEvent},
     fdb::SwitchMode,
     net::{
         device::{Device, DeviceRef},
@@ -33,6 +33,7 @@ use kernel::{
     new_mutex, new_spinlock_irq,
     prelude::*,
     sync::{Arc, Mutex, SpinLockIrq},
+    time::{Instant, Monotonic},
 };
 
 /// The VFs of a PF: netdevs and their parent devices, index = VF number.
@@ -70,6 +71,10 @@ pub(crate) struct Pf {
     faults: Scope<PfFaults>,
     /// The driver's debugfs directory, where VFs put theirs.
     debugfs: Dir,
+    /// When the PF was made: the origin of the fault clock.
+    born: Instant<Monotonic>,
+    /// The uplink carrier the VFs were last given (by `sync_vf_carriers`).
+    vfs_uplink_carrier: AtomicBool,
 }
 
 impl Pf {
@@ -195,9 +200,16 @@ impl Pf {
         Ok(())
     }
 
+    /// Milliseconds since the PF was made.
+    fn fault_clock_ms(&self) -> u64 {
+        u64::try_from(self.born.elapsed().as_millis()).unwrap_or(0)
+    }
+
     /// Gives every VF the carrier its link state and the uplink's call for.
     /// Under RTNL.
     fn sync_vf_carriers(&self) {
+        self.vfs_uplink_carrier
+            .store(self.uplink().carrier_ok(), Relaxed);
         let vfs = self.vfs.lock();
         for vf in vfs.netdevs.iter() {
             if let Some(state) = vf.state() {
@@ -291,6 +303,8 @@ impl link::Driver for Pf {
             uc_added: AtomicBool::new(false),
             faults <- PfFaults::scope(ctx.debugfs, ctx.name),
             debugfs: ctx.debugfs.clone(),
+            born: Instant::now(),
+            vfs_uplink_carrier: AtomicBool::new(uplink.carrier_ok()),
         }? Error))
     }
 
@@ -316,17 +330,21 @@ impl link::Driver for Pf {
     }
 
     fn uplink_changed(&self) {
-        if self.faults.drop_uplink_event() {
-            // Lost, like a link interrupt: `service` repairs it.
-            return;
+        // Lost (like a link interrupt; `service` repairs it) or queued
+        // (`service` delivers it) if injected.
+        if self.faults.uplink_event(self.fault_clock_ms()) == UplinkEvent::Deliver {
+            self.sync_vf_carriers();
         }
-        self.sync_vf_carriers();
     }
 
     fn service(&self) {
         // The uplink's link state is re-read whatever the notifications
-        // said, as a NIC driver's watchdog polls the PHY.
-        self.sync_vf_carriers();
+        // said, as a NIC driver's watchdog polls the PHY; a change found
+        // is passed on like a notification (late ones stay late).
+        let changed = self.uplink().carrier_ok() != self.vfs_uplink_carrier.load(Relaxed);
+        if self.faults.service(self.fault_clock_ms(), changed) == UplinkEvent::Deliver {
+            self.sync_vf_carriers();
+        }
     }
 
     fn total_vfs(&self) -> u16 {

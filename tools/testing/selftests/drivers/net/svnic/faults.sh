@@ -4,7 +4,8 @@
 # Fault injection through debugfs (/sys/kernel/debug/svnic/DEVICE/): a VF
 # creation that fails at index k and ring allocations that fail unwind to a
 # clean state with ENOMEM; a lost uplink link notification is repaired by
-# the PF's service task; a stalled TX queue is found by the TX watchdog and
+# the PF's service task; a late one is delivered when due and never sets a
+# stale carrier; a stalled TX queue is found by the TX watchdog and
 # reset, and passes traffic again; VFs with a stalled, full queue are
 # removed cleanly.
 
@@ -67,7 +68,9 @@ test_debugfs()
 	RET=0
 	[ -d "$(pf_dbg)" ]
 	check_err $? "no debugfs directory $(pf_dbg)"
-	[ "$(cat "$(pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ]
+	[ "$(cat "$(pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ] &&
+		[ "$(cat "$(pf_dbg)/drop_uplink_events")" = 0 ] &&
+		[ "$(cat "$(pf_dbg)/delay_uplink_events")" = 0 ]
 	check_err $? "the PF's fault knobs are not off by default"
 	svnic_expect_fail "Invalid argument" bash -c "echo many > $(pf_dbg)/fail_ring_alloc"
 	log_test "faults: debugfs knobs of the PF exist, default off, refuse junk"
@@ -215,6 +218,71 @@ test_dropped_uplink_event()
 	log_test "faults: a lost uplink notification is repaired by the service task"
 }
 
+events_delayed_is()
+{
+	[ "$(cat "$(pf_dbg)/uplink_events_delayed")" -ge "$1" ]
+}
+
+now_ms()
+{
+	date +%s%3N
+}
+
+# delivery_ms N CARRIER: waits for VF0's carrier to become CARRIER after the
+# Nth delayed event, and prints how many ms after that event was seen.
+delivery_ms()
+{
+	local seen i
+	wait_for 5 events_delayed_is "$1" || return 1
+	seen=$(now_ms)
+	for ((i = 0; i < 60; i++)); do
+		if vf0_carrier_is "$2"; then
+			echo $(($(now_ms) - seen))
+			return 0
+		fi
+		sleep 0.2
+	done
+	return 1
+}
+
+test_delayed_uplink_events()
+{
+	RET=0
+	local ms n
+	vf0_carrier_is 1
+	check_err $? "VF0 (state auto) has no carrier to begin with"
+	echo 4000 >"$(pf_dbg)/delay_uplink_events"
+	ip -n "$NS_PEER" link set peer0 down
+	# Queued for 4 s: neither delivered nor repaired by the service task
+	# before; delivered by the service task (every second) after. The
+	# event is seen here up to a poll late, the carrier up to one (each
+	# poll takes seconds under emulation).
+	ms=$(delivery_ms 1 0)
+	check_err $? "the uplink's carrier loss was not delayed, or never delivered"
+	[ -z "$ms" ] || ((ms >= 3000 && ms <= 20000))
+	check_err $? "a notification delayed by 4000 ms reached VF0 after $ms ms"
+	# Up then down within the delay: the events join, and what is
+	# delivered is the uplink's state then, never the stale "up".
+	n=$(cat "$(pf_dbg)/uplink_events_delayed")
+	ip -n "$NS_PEER" link set peer0 up
+	wait_for 5 events_delayed_is $((n + 1))
+	check_err $? "the uplink's carrier gain was not delayed"
+	ip -n "$NS_PEER" link set peer0 down
+	for ((n = 0; n < 5; n++)); do
+		vf0_carrier_is 0 || break
+		sleep 1
+	done
+	vf0_carrier_is 0
+	check_err $? "a stale carrier was delivered after the uplink went down again"
+	echo 0 >"$(pf_dbg)/delay_uplink_events"
+	ip -n "$NS_PEER" link set peer0 up
+	wait_for 5 vf0_carrier_is 1
+	check_err $? "VF0 did not get its carrier back with the delay off"
+	wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	check_err $? "VF0 cannot reach the peer after the uplink came back"
+	log_test "faults: late uplink notifications are delivered when due, never stale"
+}
+
 test_stalled_teardown()
 {
 	RET=0
@@ -239,5 +307,6 @@ test_debugfs
 test_fail_vf_create
 test_fail_ring_alloc
 test_dropped_uplink_event
+test_delayed_uplink_events
 test_tx_stall
 test_stalled_teardown
