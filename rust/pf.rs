@@ -12,7 +12,7 @@ use crate::{
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
     fault::{PfFaults, UplinkEvent},
-    fdb::SwitchMode,
+    fdb::{PortId, SwitchMode},
     net::{
         device::{Device, DeviceRef},
         link::{self, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
@@ -263,6 +263,10 @@ impl NetdevOps for Pf {
     }
 
     fn set_mac(&self, dev: &Device, old: &MacAddr, new: &MacAddr) -> Result {
+        // A VF's address: the switch could not tell the two apart.
+        if self.esw.mac_in_use(new, PortId::Pf) {
+            return Err(EADDRINUSE);
+        }
         if dev.is_running() {
             let had_old = self.uc_added.swap(false, Relaxed);
             if let Err(e) = self.uplink_mac_filter_add(new) {

@@ -24,7 +24,7 @@ if ! kdir=$("$here/build.sh" | tail -n1) || [ -z "$kdir" ]; then
 fi
 
 vm_rc=0
-# The whole suite takes about 50 minutes under TCG with the debug kernel.
+# The whole suite takes about 45 minutes under TCG with the debug kernel.
 SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-4800} "$here/run.sh" "$kdir" "$out" \
 	"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out $*" || vm_rc=$?
 

@@ -186,6 +186,14 @@ test_pf_mac()
 	log_test "PF address multicast or zero: EADDRNOTAVAIL"
 }
 
+test_pf_mac_in_use()
+{
+	RET=0
+	baseline
+	refused "Address already in use" -- ip -n "$NS_HOST" link set pf0 address "$VF0_MAC"
+	log_test "PF address owned by a VF: EADDRINUSE"
+}
+
 test_vf_netdev_mac()
 {
 	RET=0
@@ -511,6 +519,7 @@ test_uplink_of_pf
 test_uplink_bridge_port
 test_uplink_macvlan_lower
 test_pf_mac
+test_pf_mac_in_use
 test_vf_netdev_mac
 test_vf_netdev_mac_in_use
 test_untrusted_vf_mac
