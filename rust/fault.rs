@@ -28,6 +28,9 @@
 //!   DMA engine: frames stay on the ring, the queue fills and stops, and the
 //!   TX watchdog fires. The reset that recovers the queue clears the fault.
 //! - VF `tx_timeouts` (read-only): TX watchdog timeouts the VF recovered from.
+//! - VF `fail_ring_alloc` (default 0): the next N ring allocations of the
+//!   VF's `ethtool -G` fail with ENOMEM, counting down (the PF's knob does
+//!   the same for the PF's own resizes).
 //!
 //! The decisions are pure functions of these values and take no kernel
 //! objects; KUnit tests cover them.
@@ -173,6 +176,7 @@ impl PfFaults {
 pub(crate) struct VfFaults {
     stall_tx: Atomic<u32>,
     tx_timeouts: Atomic<u64>,
+    fail_ring_alloc: Atomic<u32>,
 }
 
 impl VfFaults {
@@ -180,6 +184,7 @@ impl VfFaults {
         Self {
             stall_tx: Atomic::new(0),
             tx_timeouts: Atomic::new(0),
+            fail_ring_alloc: Atomic::new(0),
         }
     }
 
@@ -188,7 +193,17 @@ impl VfFaults {
         dir.scope(Self::new(), name, |f, d| {
             d.read_write_file(c"stall_tx", &f.stall_tx);
             d.read_only_file(c"tx_timeouts", &f.tx_timeouts);
+            d.read_write_file(c"fail_ring_alloc", &f.fail_ring_alloc);
         })
+    }
+
+    /// Allocating a ring for a resize: fails with ENOMEM while the
+    /// countdown is non-zero, using one.
+    pub(crate) fn ring_alloc(&self) -> Result {
+        if take_one(&self.fail_ring_alloc) {
+            return Err(ENOMEM);
+        }
+        Ok(())
     }
 
     /// Whether the TX queue is stalled.

@@ -9,13 +9,16 @@
 //! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
+    coalesce::{AtomicCoalesce, Coalesce},
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
+    ethtool,
     fault::{PfFaults, UplinkEvent},
     fdb::{PortId, SwitchMode},
     net::{
         device::{Device, DeviceRef},
-        link::{self, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
+        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        link::{self, ExtAck, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
         napi::Napi,
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
@@ -24,7 +27,7 @@ use crate::{
     rate,
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
-    stats::Counters,
+    stats::{Counters, STAT_NAMES},
     vf::Vf,
 };
 use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::Relaxed};
@@ -64,6 +67,8 @@ pub(crate) struct Pf {
     /// `vfs.netdevs.len()`, readable without the lock (atomic context).
     num_vfs: AtomicU16,
     stats: Counters,
+    /// RX interrupt coalescing (`ethtool -C PF rx-usecs ... rx-frames ...`).
+    rx_coal: AtomicCoalesce,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
     /// Fault injection (`/sys/kernel/debug/svnic/NAME`).
@@ -84,7 +89,14 @@ impl Pf {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }
-        rxq::enqueue(dev, &self.rx, &self.napi, &self.stats, skb);
+        rxq::enqueue(
+            dev,
+            &self.rx,
+            &self.napi,
+            &self.stats,
+            self.rx_coal.get(),
+            skb,
+        );
     }
 
     fn uplink(&self) -> &DeviceRef {
@@ -251,6 +263,7 @@ impl NetdevOps for Pf {
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+        Counters::add(&self.stats.rx_polls, 1);
         let done = rxq::deliver(&self.rx, napi, budget);
         if done < budget {
             napi.complete_done(done);
@@ -289,6 +302,50 @@ impl NetdevOps for Pf {
     }
 }
 
+impl EthtoolOps for Pf {
+    // The PF transmits straight into the switch: it has no TX ring.
+    const HAS_TX_RING: bool = false;
+    const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
+
+    fn rings(&self) -> RingParams {
+        RingParams {
+            rx_max: ethtool::RING_MAX,
+            tx_max: 0,
+            rx: self.rx.lock().size(),
+            tx: 0,
+        }
+    }
+
+    fn set_rings(&self, _dev: &Device, rx: u32, _tx: u32, extack: &ExtAck) -> Result {
+        let size = ethtool::ring_size(rx, extack)?;
+        let current = self.rx.lock().size();
+        if let Some(fresh) = ethtool::new_ring(size, current, || self.faults.ring_alloc(), extack)?
+        {
+            Counters::add(&self.stats.rx_dropped, ethtool::swap_ring(&self.rx, fresh));
+        }
+        Ok(())
+    }
+
+    fn coalesce(&self) -> CoalesceParams {
+        let rx = self.rx_coal.get();
+        CoalesceParams {
+            rx_usecs: rx.usecs(),
+            rx_frames: rx.frames(),
+            ..CoalesceParams::default()
+        }
+    }
+
+    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
+        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
+        self.rx_coal.set(rx);
+        Ok(())
+    }
+
+    fn ethtool_stats(&self, out: &mut [u64]) {
+        self.stats.ethtool_stats(out);
+    }
+}
+
 impl link::Driver for Pf {
     const KIND: &'static CStr = c"svnic";
 
@@ -304,6 +361,7 @@ impl link::Driver for Pf {
             total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),
             num_vfs: AtomicU16::new(0),
             stats: Counters::default(),
+            rx_coal: AtomicCoalesce::new(Coalesce::OFF),
             uc_added: AtomicBool::new(false),
             faults <- PfFaults::scope(ctx.debugfs, ctx.name),
             debugfs: ctx.debugfs.clone(),

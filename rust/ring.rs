@@ -18,6 +18,17 @@ pub(crate) const RING_SIZE_MAX: u32 = 4096;
 /// Ring size used when nothing else is configured.
 pub(crate) const RING_SIZE_DEFAULT: u32 = 512;
 
+/// The ring size `ethtool -G` gets for `requested` slots: rounded up to a
+/// power of two (as mlx5 does), or `None` outside
+/// `RING_SIZE_MIN..=RING_SIZE_MAX`.
+pub(crate) fn rounded_size(requested: u32) -> Option<u32> {
+    if (RING_SIZE_MIN..=RING_SIZE_MAX).contains(&requested) {
+        Some(requested.next_power_of_two())
+    } else {
+        None
+    }
+}
+
 /// Producer and consumer positions of a ring of `size` slots.
 ///
 /// `head` and `tail` are free-running counters: the slot of position `p` is
@@ -179,6 +190,19 @@ impl<T> Ring<T> {
         self.slots.get(self.index.peek()?)?.as_ref()
     }
 
+    /// Moves buffers from the tail of `old` to the head of `self`, oldest
+    /// first, as far as `self` has room; what does not fit stays in `old`.
+    pub(crate) fn take_from(&mut self, old: &mut Ring<T>) {
+        while !self.index.is_full() {
+            let Some(item) = old.pop() else { return };
+            if let Err(item) = self.push(item) {
+                // Cannot happen (the ring is not full); keep the buffer.
+                let _ = old.push(item);
+                return;
+            }
+        }
+    }
+
     /// Drops every queued buffer.
     pub(crate) fn purge(&mut self) {
         while self.pop().is_some() {}
@@ -288,6 +312,39 @@ mod tests {
             assert_eq!(ring.pop(), Some(i));
         }
         assert_eq!(ring.pop(), None);
+        Ok(())
+    }
+
+    #[test]
+    fn sizes_round_up() -> Result {
+        assert_eq!(rounded_size(RING_SIZE_MIN - 1), None);
+        assert_eq!(rounded_size(RING_SIZE_MAX + 1), None);
+        assert_eq!(rounded_size(RING_SIZE_MIN), Some(RING_SIZE_MIN));
+        assert_eq!(rounded_size(100), Some(128));
+        assert_eq!(rounded_size(513), Some(1024));
+        assert_eq!(rounded_size(RING_SIZE_MAX), Some(RING_SIZE_MAX));
+        Ok(())
+    }
+
+    #[test]
+    fn take_from_keeps_order_and_leaves_the_rest() -> Result {
+        let mut old = Ring::<u32>::new(128)?;
+        for i in 0..100 {
+            assert_eq!(old.push(i), Ok(()));
+        }
+        let mut small = Ring::<u32>::new(64)?;
+        small.take_from(&mut old);
+        assert_eq!(small.len(), 64);
+        assert_eq!(old.len(), 36);
+        for i in 0..64 {
+            assert_eq!(small.pop(), Some(i));
+        }
+        let mut big = Ring::<u32>::new(256)?;
+        big.take_from(&mut old);
+        assert!(old.is_empty());
+        for i in 64..100 {
+            assert_eq!(big.pop(), Some(i));
+        }
         Ok(())
     }
 

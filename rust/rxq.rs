@@ -4,21 +4,27 @@
 //! and drained to the stack by the port's NAPI poll, with GRO.
 
 use crate::{
-    ether,
-    net::{device::Device, napi::Napi, skb::SkBuff},
+    coalesce::Coalesce,
+    ether, ethtool,
+    net::{
+        device::Device,
+        napi::{Napi, Timer},
+        skb::SkBuff,
+    },
     ring::Ring,
     stats::Counters,
 };
 use kernel::sync::SpinLockIrq;
 
-/// Queues `skb`, switched to `dev`, on `ring` and schedules `napi`.
-/// Counts it in `stats` (received, or dropped when the ring is full or the
-/// frame does not fit `dev`). BH context.
+/// Queues `skb`, switched to `dev`, on `ring` and schedules `napi` as
+/// coalescing `coal` says. Counts it in `stats` (received, or dropped when
+/// the ring is full or the frame does not fit `dev`). BH context.
 pub(crate) fn enqueue(
     dev: &Device,
     ring: &SpinLockIrq<Ring<SkBuff>>,
     napi: &Napi,
     stats: &Counters,
+    coal: Coalesce,
     mut skb: SkBuff,
 ) {
     skb.push_mac_header();
@@ -28,11 +34,15 @@ pub(crate) fn enqueue(
         Counters::add(&stats.rx_dropped, 1);
         return;
     };
-    let pushed = ring.lock().push(skb);
+    let pushed = {
+        let mut ring = ring.lock();
+        ring.push(skb)
+            .map(|()| coal.on_queued(ring.len(), ring.size()))
+    };
     match pushed {
-        Ok(()) => {
+        Ok(kick) => {
             stats.rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
-            napi.schedule();
+            ethtool::kick(napi, Timer::Rx, kick);
         }
         // The ring is full: drop (outside the lock) and count.
         Err(skb) => {

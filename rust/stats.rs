@@ -4,6 +4,7 @@
 
 use crate::net::{link::VfStats, ops::LinkStats};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::prelude::*;
 
 /// Per-port counters, updated lock-free on the data path.
 #[derive(Default)]
@@ -21,7 +22,24 @@ pub(crate) struct Counters {
     /// Frames dropped by the port VLAN policy: tagged frames from a VF
     /// with a port VLAN (also counted in `tx_dropped`).
     pub(crate) tx_vlan_dropped: AtomicU64,
+    /// NAPI polls of the port (its "interrupts", fewer with coalescing).
+    pub(crate) rx_polls: AtomicU64,
 }
+
+/// The names of [`Counters::ethtool_stats`]' values (`ethtool -S`).
+pub(crate) const STAT_NAMES: &[&CStr] = &[
+    c"rx_packets",
+    c"rx_bytes",
+    c"rx_dropped",
+    c"rx_broadcast",
+    c"rx_multicast",
+    c"tx_packets",
+    c"tx_bytes",
+    c"tx_dropped",
+    c"tx_spoofed",
+    c"tx_vlan_dropped",
+    c"rx_polls",
+];
 
 impl Counters {
     /// Adds `n` to `counter`.
@@ -44,6 +62,26 @@ impl Counters {
     pub(crate) fn tx(&self, len: u64) {
         Self::add(&self.tx_packets, 1);
         Self::add(&self.tx_bytes, len);
+    }
+
+    /// The values of `ethtool -S`, in the order of [`STAT_NAMES`].
+    pub(crate) fn ethtool_stats(&self, out: &mut [u64]) {
+        let all = [
+            &self.rx_packets,
+            &self.rx_bytes,
+            &self.rx_dropped,
+            &self.rx_broadcast,
+            &self.rx_multicast,
+            &self.tx_packets,
+            &self.tx_bytes,
+            &self.tx_dropped,
+            &self.tx_spoofed,
+            &self.tx_vlan_dropped,
+            &self.rx_polls,
+        ];
+        for (o, c) in out.iter_mut().zip(all) {
+            *o = c.load(Relaxed);
+        }
     }
 
     /// The interface view (`ip -s link show DEV`).

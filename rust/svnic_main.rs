@@ -7,8 +7,10 @@
 
 use kernel::prelude::*;
 
+mod coalesce;
 mod eswitch;
 mod ether;
+mod ethtool;
 mod fault;
 mod fdb;
 mod filter;

@@ -11,15 +11,18 @@
 //! lost between a full ring and a drain.
 
 use crate::{
+    coalesce::{AtomicCoalesce, Coalesce, Kick},
     eswitch::Eswitch,
     ether::{self, MacAddr},
+    ethtool,
     fault::{PfFaults, VfFaults},
     fdb::PortId,
     filter::RxFilter,
     net::{
         device::Device,
-        link::{VfInfo, VfLinkState},
-        napi::Napi,
+        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        link::{ExtAck, VfInfo, VfLinkState},
+        napi::{Napi, Timer},
         netdev::Standalone,
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
@@ -27,7 +30,7 @@ use crate::{
     rate::{Admit, Shaper},
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
-    stats::Counters,
+    stats::{Counters, STAT_NAMES},
     vlan::{self, PortVlan, RxVerdict, TxVerdict},
 };
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
@@ -53,6 +56,10 @@ pub(crate) struct Vf {
     #[pin]
     napi: Napi,
     stats: Counters,
+    /// RX interrupt coalescing (`ethtool -C VF rx-usecs ... rx-frames ...`).
+    rx_coal: AtomicCoalesce,
+    /// TX doorbell coalescing (`ethtool -C VF tx-usecs ... tx-frames ...`).
+    tx_coal: AtomicCoalesce,
     spoofchk: AtomicBool,
     trusted: AtomicBool,
     /// Whether the PF assigned the MAC (`ip link set PF vf N mac ...`).
@@ -107,6 +114,8 @@ impl Vf {
             rx <- new_spinlock_irq!(rx, "svnic_vf_rx"),
             napi <- napi,
             stats: Counters::default(),
+            rx_coal: AtomicCoalesce::new(Coalesce::OFF),
+            tx_coal: AtomicCoalesce::new(Coalesce::OFF),
             spoofchk: AtomicBool::new(true),
             trusted: AtomicBool::new(false),
             mac_assigned: AtomicBool::new(false),
@@ -257,7 +266,14 @@ impl Vf {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }
-        rxq::enqueue(dev, &self.rx, &self.napi, &self.stats, skb);
+        rxq::enqueue(
+            dev,
+            &self.rx,
+            &self.napi,
+            &self.stats,
+            self.rx_coal.get(),
+            skb,
+        );
     }
 
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
@@ -322,6 +338,61 @@ impl Vf {
     }
 }
 
+impl EthtoolOps for Vf {
+    const HAS_TX_RING: bool = true;
+    const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
+
+    fn rings(&self) -> RingParams {
+        RingParams {
+            rx_max: ethtool::RING_MAX,
+            tx_max: ethtool::RING_MAX,
+            rx: self.rx.lock().size(),
+            tx: self.tx.lock().size(),
+        }
+    }
+
+    fn set_rings(&self, _dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result {
+        let rx = ethtool::ring_size(rx, extack)?;
+        let tx = ethtool::ring_size(tx, extack)?;
+        let (rx_now, tx_now) = (self.rx.lock().size(), self.tx.lock().size());
+        // Both allocations before either swap: a failure changes nothing.
+        let fault = || self.faults.ring_alloc();
+        let fresh_rx = ethtool::new_ring(rx, rx_now, fault, extack)?;
+        let fresh_tx = ethtool::new_ring(tx, tx_now, fault, extack)?;
+        if let Some(fresh) = fresh_rx {
+            Counters::add(&self.stats.rx_dropped, ethtool::swap_ring(&self.rx, fresh));
+        }
+        if let Some(fresh) = fresh_tx {
+            // A stopped queue is woken by the poll once the ring drains
+            // below half (the ring was full, so a poll is due).
+            Counters::add(&self.stats.tx_dropped, ethtool::swap_ring(&self.tx, fresh));
+        }
+        Ok(())
+    }
+
+    fn coalesce(&self) -> CoalesceParams {
+        let (rx, tx) = (self.rx_coal.get(), self.tx_coal.get());
+        CoalesceParams {
+            rx_usecs: rx.usecs(),
+            rx_frames: rx.frames(),
+            tx_usecs: tx.usecs(),
+            tx_frames: tx.frames(),
+        }
+    }
+
+    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
+        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
+        let tx = ethtool::coalesce(ethtool::Dir::Tx, c.tx_usecs, c.tx_frames, extack)?;
+        self.rx_coal.set(rx);
+        self.tx_coal.set(tx);
+        Ok(())
+    }
+
+    fn ethtool_stats(&self, out: &mut [u64]) {
+        self.stats.ethtool_stats(out);
+    }
+}
+
 fn link_state_to_u8(s: VfLinkState) -> u8 {
     match s {
         VfLinkState::Auto => 0,
@@ -352,22 +423,28 @@ impl NetdevOps for Vf {
             Counters::add(&self.stats.tx_dropped, 1);
             return;
         }
-        let pushed = {
+        let coal = self.tx_coal.get();
+        let (pushed, kick) = {
             let mut ring = self.tx.lock();
             let r = ring.push(skb);
+            let kick = match r {
+                Ok(()) => coal.on_queued(ring.len(), ring.size()),
+                Err(_) => Kick::Now,
+            };
             if ring.len() == ring.size() {
                 dev.stop_queue();
             }
-            r
+            (r, kick)
         };
         if let Err(skb) = pushed {
             drop(skb);
             Counters::add(&self.stats.tx_dropped, 1);
         }
-        self.napi.schedule();
+        ethtool::kick(&self.napi, Timer::Tx, kick);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+        Counters::add(&self.stats.rx_polls, 1);
         let dev = napi.dev();
         let tx = if self.faults.tx_stalled() {
             // Injected hang: the ring fills, the queue stops and stays

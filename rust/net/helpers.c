@@ -185,3 +185,8 @@ bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms)
 {
 	return schedule_delayed_work(dw, msecs_to_jiffies(ms));
 }
+
+const char *svnic_dev_name(const struct device *dev)
+{
+	return dev_name(dev);
+}

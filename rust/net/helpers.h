@@ -51,5 +51,6 @@ int svnic_nla_len(const struct nlattr *nla);
 u16 svnic_nla_get_u16(const struct nlattr *nla);
 void svnic_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
+const char *svnic_dev_name(const struct device *dev);
 
 #endif /* SVNIC_HELPERS_H */

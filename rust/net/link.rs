@@ -65,7 +65,7 @@ use kernel::{
 /// # Invariants
 ///
 /// `self.0` is null or a valid `netlink_ext_ack` for the current request.
-pub(crate) struct ExtAck(*mut bindings::netlink_ext_ack);
+pub(crate) struct ExtAck(pub(super) *mut bindings::netlink_ext_ack);
 
 impl ExtAck {
     /// Sets the message userspace sees with the error (`NL_SET_ERR_MSG`).
@@ -524,6 +524,8 @@ impl<T: Driver> Adapter<T> {
         ..Trampolines::<Port<T>>::OPS
     };
 
+    const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<Port<T>>::ETHTOOL;
+
     /// # Safety
     ///
     /// Called by `rtnl_create_link` with a freshly allocated device.
@@ -531,6 +533,7 @@ impl<T: Driver> Adapter<T> {
         // SAFETY: `dev` is valid and not registered; we own its setup.
         unsafe {
             bindings::ether_setup(dev);
+            (*dev).ethtool_ops = Self::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::destructor_callback);
             let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;

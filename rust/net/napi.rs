@@ -10,7 +10,10 @@ use kernel::{ffi::c_int, prelude::*, types::Opaque};
 /// The poll function type of a NAPI context.
 pub(super) type PollFn = unsafe extern "C" fn(*mut bindings::napi_struct, c_int) -> c_int;
 
-/// A `struct napi_struct` added to a device, with a timer that schedules it
+/// The callback type of a timer.
+type TimerFn = unsafe extern "C" fn(*mut bindings::hrtimer) -> bindings::hrtimer_restart;
+
+/// A `struct napi_struct` added to a device, with timers that schedule it
 /// later ([`Napi::schedule_in`]: a shaper waiting for tokens, coalescing).
 ///
 /// Created with [`crate::net::link::new_napi`], which adds it to its device
@@ -20,8 +23,8 @@ pub(super) type PollFn = unsafe extern "C" fn(*mut bindings::napi_struct, c_int)
 /// # Invariants
 ///
 /// - The context was added with `netif_napi_add` and is pinned until dropped.
-/// - `timer` was set up with [`Napi::timer_callback`], which only schedules
-///   this context, and is cancelled before the context is deleted.
+/// - `timer`, `rx_timer` and `tx_timer` were set up with callbacks that only
+///   schedule this context, and are cancelled before the context is deleted.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct Napi {
@@ -30,6 +33,21 @@ pub(crate) struct Napi {
     inner: Opaque<bindings::napi_struct>,
     #[pin]
     timer: Opaque<bindings::hrtimer>,
+    #[pin]
+    rx_timer: Opaque<bindings::hrtimer>,
+    #[pin]
+    tx_timer: Opaque<bindings::hrtimer>,
+}
+
+/// The timers of a [`Napi`]: each schedules the context when it fires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Timer {
+    /// A shaper waiting for tokens.
+    Shaper,
+    /// RX interrupt coalescing.
+    Rx,
+    /// TX doorbell coalescing.
+    Tx,
 }
 
 /// Slack of [`Napi::schedule_in`]'s timer, so that wake-ups can be batched.
@@ -56,24 +74,31 @@ impl Napi {
                     bindings::svnic_netif_napi_add(dev, slot, Some(poll));
                 }
             }),
-            timer <- Opaque::ffi_init(|slot: *mut bindings::hrtimer| {
-                // SAFETY: `slot` is the pinned storage of the timer.
-                unsafe {
-                    bindings::hrtimer_setup(
-                        slot,
-                        Some(Self::timer_callback),
-                        bindings::CLOCK_MONOTONIC as kernel::ffi::c_int,
-                        bindings::hrtimer_mode_HRTIMER_MODE_REL,
-                    )
-                }
-            }),
+            timer <- Self::timer_init(Self::shaper_callback),
+            rx_timer <- Self::timer_init(Self::rx_callback),
+            tx_timer <- Self::timer_init(Self::tx_callback),
+        })
+    }
+
+    /// Returns an initialiser of a timer that runs `callback`.
+    fn timer_init(callback: TimerFn) -> impl PinInit<Opaque<bindings::hrtimer>> {
+        Opaque::ffi_init(move |slot: *mut bindings::hrtimer| {
+            // SAFETY: `slot` is the pinned storage of the timer.
+            unsafe {
+                bindings::hrtimer_setup(
+                    slot,
+                    Some(callback),
+                    bindings::CLOCK_MONOTONIC as kernel::ffi::c_int,
+                    bindings::hrtimer_mode_HRTIMER_MODE_REL,
+                )
+            }
         })
     }
 
     /// # Safety
     ///
     /// Called by the hrtimer core for the `timer` of a live `Napi`.
-    unsafe extern "C" fn timer_callback(
+    unsafe extern "C" fn shaper_callback(
         timer: *mut bindings::hrtimer,
     ) -> bindings::hrtimer_restart {
         // SAFETY: By the type invariant the timer is the `timer` field of a
@@ -84,14 +109,50 @@ impl Napi {
         bindings::hrtimer_restart_HRTIMER_NORESTART
     }
 
+    /// # Safety
+    ///
+    /// Called by the hrtimer core for the `rx_timer` of a live `Napi`.
+    unsafe extern "C" fn rx_callback(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+        // SAFETY: As in `shaper_callback`, for the `rx_timer` field.
+        let napi =
+            unsafe { &*kernel::container_of!(Opaque::cast_from(timer).cast_mut(), Self, rx_timer) };
+        napi.schedule();
+        bindings::hrtimer_restart_HRTIMER_NORESTART
+    }
+
+    /// # Safety
+    ///
+    /// Called by the hrtimer core for the `tx_timer` of a live `Napi`.
+    unsafe extern "C" fn tx_callback(timer: *mut bindings::hrtimer) -> bindings::hrtimer_restart {
+        // SAFETY: As in `shaper_callback`, for the `tx_timer` field.
+        let napi =
+            unsafe { &*kernel::container_of!(Opaque::cast_from(timer).cast_mut(), Self, tx_timer) };
+        napi.schedule();
+        bindings::hrtimer_restart_HRTIMER_NORESTART
+    }
+
+    fn timer(&self, which: Timer) -> *mut bindings::hrtimer {
+        match which {
+            Timer::Shaper => self.timer.get(),
+            Timer::Rx => self.rx_timer.get(),
+            Timer::Tx => self.tx_timer.get(),
+        }
+    }
+
     /// Schedules a poll in about `ns` nanoseconds (replacing an earlier
     /// request). A poll that runs meanwhile does not cancel it.
     pub(crate) fn schedule_in(&self, ns: u64) {
+        self.schedule_by(Timer::Shaper, ns);
+    }
+
+    /// Schedules a poll in about `ns` nanoseconds with timer `which`
+    /// (replacing its earlier request).
+    pub(crate) fn schedule_by(&self, which: Timer, ns: u64) {
         let ns = i64::try_from(ns).unwrap_or(i64::MAX);
         // SAFETY: By the type invariant the timer was set up.
         unsafe {
             bindings::hrtimer_start_range_ns(
-                self.timer.get(),
+                self.timer(which),
                 ns,
                 TIMER_SLACK_NS,
                 bindings::hrtimer_mode_HRTIMER_MODE_REL,
@@ -99,11 +160,13 @@ impl Napi {
         };
     }
 
-    /// Cancels a [`Napi::schedule_in`] request, waiting for a running
-    /// callback to finish.
+    /// Cancels every timer's request, waiting for running callbacks to
+    /// finish.
     fn cancel_timer(&self) {
-        // SAFETY: By the type invariant the timer was set up.
-        unsafe { bindings::hrtimer_cancel(self.timer.get()) };
+        for which in [Timer::Shaper, Timer::Rx, Timer::Tx] {
+            // SAFETY: By the type invariant the timer was set up.
+            unsafe { bindings::hrtimer_cancel(self.timer(which)) };
+        }
     }
 
     /// Creates a reference from a raw pointer.
@@ -112,7 +175,7 @@ impl Napi {
     ///
     /// `ptr` is a context added with `netif_napi_add`, valid for `'a`.
     pub(super) unsafe fn from_raw<'a>(ptr: *mut bindings::napi_struct) -> &'a Self {
-        // CAST: `Self` is `repr(transparent)` over `napi_struct`.
+        // CAST: `Self` is `repr(C)` with the `napi_struct` first.
         // SAFETY: By the function's safety requirements.
         unsafe { &*ptr.cast() }
     }

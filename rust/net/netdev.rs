@@ -120,6 +120,7 @@ impl<T: NetdevOps> Lookup for Standalone<T> {
 
 impl<T: NetdevOps> Standalone<T> {
     const OPS: &'static bindings::net_device_ops = &Trampolines::<Self>::OPS;
+    const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<Self>::ETHTOOL;
 
     /// # Safety
     ///
@@ -129,6 +130,7 @@ impl<T: NetdevOps> Standalone<T> {
         unsafe {
             bindings::ether_setup(dev);
             (*dev).netdev_ops = Self::OPS;
+            (*dev).ethtool_ops = Self::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::destructor);
             let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;

@@ -9,7 +9,7 @@
 //! `link::Port`, a VF straight to its state). [`Trampolines`] turns the two
 //! into a `net_device_ops` table and a NAPI poll function.
 
-use super::{bindings, device::Device, napi::Napi, skb::SkBuff};
+use super::{bindings, device::Device, ethtool::EthtoolOps, napi::Napi, skb::SkBuff};
 use crate::ether::{self, MacAddr};
 use core::{marker::PhantomData, ptr};
 use kernel::{
@@ -31,7 +31,7 @@ pub(crate) struct LinkStats {
 }
 
 /// The operations of a netdev.
-pub(crate) trait NetdevOps: Sized + Send + Sync + 'static {
+pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     /// `ndo_open`, under RTNL.
     fn open(&self, dev: &Device) -> Result;
 

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Interrupt coalescing (`ethtool -C`): when a queue's NAPI poll is kicked.
+//!
+//! A NIC raises an RX interrupt once `rx-frames` frames have arrived or
+//! `rx-usecs` after the first of them, whichever comes first; svnic's
+//! "interrupt" is the NAPI schedule that hands a ring to its consumer. The
+//! same rule holds for a VF's TX ring, whose "doorbell" hands the frames to
+//! the switch. This file holds only the decision, as `lib/dim` does: it
+//! takes no kernel objects and is covered by KUnit.
+
+use crate::ring::RING_SIZE_MAX;
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use kernel::prelude::*;
+
+/// Largest `rx-usecs`/`tx-usecs` accepted (one second).
+pub(crate) const USECS_MAX: u32 = 1_000_000;
+/// Largest `rx-frames`/`tx-frames` accepted (the largest ring).
+pub(crate) const FRAMES_MAX: u32 = RING_SIZE_MAX;
+
+/// The coalescing parameters of one direction of a queue.
+///
+/// # Invariants
+///
+/// `usecs <= USECS_MAX`, `frames <= FRAMES_MAX`, and not both are 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Coalesce {
+    usecs: u32,
+    frames: u32,
+}
+
+/// Why a [`Coalesce`] was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// `usecs` over [`USECS_MAX`].
+    Usecs,
+    /// `frames` over [`FRAMES_MAX`].
+    Frames,
+    /// Both are 0: the queue would never be kicked.
+    BothZero,
+}
+
+/// What a producer does after queueing a frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kick {
+    /// Kick the consumer now.
+    Now,
+    /// The first frame is waiting: kick in this many nanoseconds.
+    After(u64),
+    /// A kick is already due (timer armed or poll scheduled).
+    Pending,
+}
+
+impl Coalesce {
+    /// No coalescing: every frame kicks at once.
+    pub(crate) const OFF: Self = Self {
+        usecs: 0,
+        frames: 1,
+    };
+
+    /// Checks `usecs` and `frames` (as `ethtool -C` gives them).
+    pub(crate) fn new(usecs: u32, frames: u32) -> core::result::Result<Self, Refused> {
+        if usecs > USECS_MAX {
+            return Err(Refused::Usecs);
+        }
+        if frames > FRAMES_MAX {
+            return Err(Refused::Frames);
+        }
+        if usecs == 0 && frames == 0 {
+            return Err(Refused::BothZero);
+        }
+        // INVARIANT: checked above.
+        Ok(Self { usecs, frames })
+    }
+
+    /// Microseconds after the first queued frame.
+    pub(crate) fn usecs(&self) -> u32 {
+        self.usecs
+    }
+
+    /// Frames that kick at once (0: only the timer does).
+    pub(crate) fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// The decision after a frame was queued, leaving `len` frames in a
+    /// ring of `size` slots.
+    pub(crate) fn on_queued(&self, len: u32, size: u32) -> Kick {
+        if self.usecs == 0 || (self.frames != 0 && len >= self.frames) || len >= size {
+            Kick::Now
+        } else if len == 1 {
+            Kick::After(u64::from(self.usecs) * 1000)
+        } else {
+            Kick::Pending
+        }
+    }
+
+    fn pack(&self) -> u64 {
+        (u64::from(self.usecs) << 32) | u64::from(self.frames)
+    }
+
+    fn unpack(v: u64) -> Self {
+        // INVARIANT: only `pack`ed valid values are stored.
+        Self {
+            usecs: (v >> 32) as u32,
+            frames: v as u32,
+        }
+    }
+}
+
+/// A [`Coalesce`] the data path reads while `ethtool -C` replaces it.
+pub(crate) struct AtomicCoalesce(AtomicU64);
+
+impl AtomicCoalesce {
+    /// Starts with `c`.
+    pub(crate) fn new(c: Coalesce) -> Self {
+        Self(AtomicU64::new(c.pack()))
+    }
+
+    /// The current parameters.
+    pub(crate) fn get(&self) -> Coalesce {
+        Coalesce::unpack(self.0.load(Relaxed))
+    }
+
+    /// Replaces the parameters.
+    pub(crate) fn set(&self, c: Coalesce) {
+        self.0.store(c.pack(), Relaxed);
+    }
+}
+
+#[kunit_tests(svnic_coalesce)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_out_of_range() -> Result {
+        assert_eq!(Coalesce::new(USECS_MAX + 1, 1), Err(Refused::Usecs));
+        assert_eq!(Coalesce::new(0, FRAMES_MAX + 1), Err(Refused::Frames));
+        assert_eq!(Coalesce::new(0, 0), Err(Refused::BothZero));
+        assert!(Coalesce::new(USECS_MAX, FRAMES_MAX).is_ok());
+        assert!(Coalesce::new(5, 0).is_ok());
+        Ok(())
+    }
+
+    #[test]
+    fn off_kicks_every_frame() -> Result {
+        for len in 1..10 {
+            assert_eq!(Coalesce::OFF.on_queued(len, 512), Kick::Now);
+        }
+        // usecs 0 means at once, whatever the frame count.
+        let c = Coalesce::new(0, 64).map_err(|_| EINVAL)?;
+        assert_eq!(c.on_queued(1, 512), Kick::Now);
+        Ok(())
+    }
+
+    #[test]
+    fn first_frame_arms_the_timer() -> Result {
+        let c = Coalesce::new(300, 8).map_err(|_| EINVAL)?;
+        assert_eq!(c.on_queued(1, 512), Kick::After(300_000));
+        for len in 2..8 {
+            assert_eq!(c.on_queued(len, 512), Kick::Pending);
+        }
+        assert_eq!(c.on_queued(8, 512), Kick::Now);
+        assert_eq!(c.on_queued(9, 512), Kick::Now);
+        Ok(())
+    }
+
+    #[test]
+    fn frames_one_or_zero() -> Result {
+        // frames 1: the first frame kicks at once.
+        let c = Coalesce::new(300, 1).map_err(|_| EINVAL)?;
+        assert_eq!(c.on_queued(1, 512), Kick::Now);
+        // frames 0: only the timer (or a full ring) kicks.
+        let c = Coalesce::new(300, 0).map_err(|_| EINVAL)?;
+        assert_eq!(c.on_queued(1, 512), Kick::After(300_000));
+        assert_eq!(c.on_queued(511, 512), Kick::Pending);
+        Ok(())
+    }
+
+    #[test]
+    fn full_ring_kicks() -> Result {
+        let c = Coalesce::new(1000, FRAMES_MAX).map_err(|_| EINVAL)?;
+        assert_eq!(c.on_queued(63, 64), Kick::Pending);
+        assert_eq!(c.on_queued(64, 64), Kick::Now);
+        Ok(())
+    }
+
+    #[test]
+    fn atomic_round_trip() -> Result {
+        let a = AtomicCoalesce::new(Coalesce::OFF);
+        assert_eq!(a.get(), Coalesce::OFF);
+        let c = Coalesce::new(USECS_MAX, FRAMES_MAX).map_err(|_| EINVAL)?;
+        a.set(c);
+        assert_eq!(a.get(), c);
+        assert_eq!(a.get().usecs(), USECS_MAX);
+        assert_eq!(a.get().frames(), FRAMES_MAX);
+        Ok(())
+    }
+}

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the PF and the VFs share of `ethtool -G` and `ethtool -C`: checking
+//! the values (with the extack message each refusal gets), resizing a
+//! locked ring, and kicking a queue's NAPI as coalescing decides.
+
+use crate::{
+    coalesce::{Coalesce, Kick, Refused},
+    net::{
+        link::ExtAck,
+        napi::{Napi, Timer},
+    },
+    ring::{self, Ring, RING_SIZE_MAX},
+};
+use kernel::{prelude::*, sync::SpinLockIrq};
+
+/// Largest ring size, as `ethtool -g` reports it.
+pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
+
+/// A direction of a queue, for the messages.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Dir {
+    Rx,
+    Tx,
+}
+
+/// The ring size `ethtool -G` asks for, rounded up to a power of two.
+/// (The core refuses sizes over the maximum we report.)
+pub(crate) fn ring_size(requested: u32, extack: &ExtAck) -> Result<u32> {
+    ring::rounded_size(requested).ok_or_else(|| extack.fail(EINVAL, c"svnic: ring size below 64"))
+}
+
+/// A new, empty ring of `size` slots, if `size` differs from `current`;
+/// `fault` may fail the allocation.
+pub(crate) fn new_ring<T>(
+    size: u32,
+    current: u32,
+    fault: impl FnOnce() -> Result,
+    extack: &ExtAck,
+) -> Result<Option<Ring<T>>> {
+    if size == current {
+        return Ok(None);
+    }
+    let fresh = fault().and_then(|()| Ring::new(size));
+    match fresh {
+        Ok(r) => Ok(Some(r)),
+        Err(e) => Err(extack.fail(e, c"svnic: cannot allocate the ring")),
+    }
+}
+
+/// Puts `fresh` in place of the ring in `ring`, moving the queued buffers
+/// over; those that do not fit are freed (outside the lock). Returns how
+/// many.
+pub(crate) fn swap_ring<T>(ring: &SpinLockIrq<Ring<T>>, mut fresh: Ring<T>) -> u64 {
+    {
+        let mut r = ring.lock();
+        fresh.take_from(&mut r);
+        core::mem::swap(&mut *r, &mut fresh);
+    }
+    let dropped = u64::from(fresh.len());
+    drop(fresh);
+    dropped
+}
+
+/// The coalescing `ethtool -C` asks for in direction `dir`.
+pub(crate) fn coalesce(dir: Dir, usecs: u32, frames: u32, extack: &ExtAck) -> Result<Coalesce> {
+    Coalesce::new(usecs, frames).map_err(|why| {
+        let msg = match (dir, why) {
+            (Dir::Rx, Refused::Usecs) => c"svnic: rx-usecs above 1000000",
+            (Dir::Rx, Refused::Frames) => c"svnic: rx-frames above 4096",
+            (Dir::Rx, Refused::BothZero) => c"svnic: rx-usecs and rx-frames cannot both be 0",
+            (Dir::Tx, Refused::Usecs) => c"svnic: tx-usecs above 1000000",
+            (Dir::Tx, Refused::Frames) => c"svnic: tx-frames above 4096",
+            (Dir::Tx, Refused::BothZero) => c"svnic: tx-usecs and tx-frames cannot both be 0",
+        };
+        extack.fail(EINVAL, msg)
+    })
+}
+
+/// Kicks `napi` as `kick` says, with timer `timer` for a later kick.
+pub(crate) fn kick(napi: &Napi, timer: Timer, kick: Kick) {
+    match kick {
+        Kick::Now => napi.schedule(),
+        Kick::After(ns) => napi.schedule_by(timer, ns),
+        Kick::Pending => {}
+    }
+}

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `ethtool_ops`: rings, coalescing, channels, statistics and driver info.
+//!
+//! C header: [`include/linux/ethtool.h`](srctree/include/linux/ethtool.h).
+//!
+//! A netdev's driver implements [`EthtoolOps`] next to
+//! [`super::ops::NetdevOps`]; [`Trampolines::ETHTOOL`] turns it into the
+//! table the core calls. The core checks what it can before a callback runs:
+//! ring sizes against the reported maximum, coalescing parameters against
+//! `supported_coalesce_params`.
+
+use super::{
+    bindings,
+    device::Device,
+    link::ExtAck,
+    ops::{Lookup, Trampolines},
+};
+use kernel::{
+    error::from_result,
+    ffi::{c_char, c_int},
+    prelude::*,
+};
+
+/// Ring sizes (`ethtool -g`). A maximum of 0 means the device has no such
+/// ring.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RingParams {
+    pub(crate) rx_max: u32,
+    pub(crate) tx_max: u32,
+    pub(crate) rx: u32,
+    pub(crate) tx: u32,
+}
+
+/// Coalescing parameters (`ethtool -c`).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct CoalesceParams {
+    pub(crate) rx_usecs: u32,
+    pub(crate) rx_frames: u32,
+    pub(crate) tx_usecs: u32,
+    pub(crate) tx_frames: u32,
+}
+
+/// The ethtool operations of a netdev.
+pub(crate) trait EthtoolOps {
+    /// Whether the device has a TX ring (sizes and coalescing for TX).
+    const HAS_TX_RING: bool;
+
+    /// Names of the values [`EthtoolOps::ethtool_stats`] reports.
+    const STAT_NAMES: &'static [&'static CStr];
+
+    /// `ethtool -g`.
+    fn rings(&self) -> RingParams;
+
+    /// `ethtool -G`, under RTNL; sizes are within the maxima.
+    fn set_rings(&self, dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result;
+
+    /// `ethtool -c`.
+    fn coalesce(&self) -> CoalesceParams;
+
+    /// `ethtool -C`, under RTNL; only supported parameters were changed.
+    fn set_coalesce(&self, dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result;
+
+    /// `ethtool -S`: fills `out`, one value per name of `STAT_NAMES`.
+    fn ethtool_stats(&self, out: &mut [u64]);
+}
+
+/// Copies `src` into the C string buffer `dst`, truncated and NUL-terminated.
+fn copy_cstr(dst: &mut [c_char], src: &[u8]) {
+    let n = src.len().min(dst.len().saturating_sub(1));
+    for (d, s) in dst.iter_mut().zip(&src[..n]) {
+        *d = *s as c_char;
+    }
+    if let Some(end) = dst.get_mut(n) {
+        *end = 0;
+    }
+}
+
+impl<L: Lookup> Trampolines<L> {
+    /// The `ethtool_ops` of devices of this kind.
+    pub(super) const ETHTOOL: bindings::ethtool_ops = bindings::ethtool_ops {
+        supported_coalesce_params: if L::Ops::HAS_TX_RING {
+            bindings::SVNIC_ETHTOOL_COALESCE_RX_USECS
+                | bindings::SVNIC_ETHTOOL_COALESCE_RX_MAX_FRAMES
+                | bindings::SVNIC_ETHTOOL_COALESCE_TX_USECS
+                | bindings::SVNIC_ETHTOOL_COALESCE_TX_MAX_FRAMES
+        } else {
+            bindings::SVNIC_ETHTOOL_COALESCE_RX_USECS
+                | bindings::SVNIC_ETHTOOL_COALESCE_RX_MAX_FRAMES
+        },
+        get_drvinfo: Some(Self::get_drvinfo),
+        get_link: Some(bindings::ethtool_op_get_link),
+        get_ringparam: Some(Self::get_ringparam),
+        set_ringparam: Some(Self::set_ringparam),
+        get_coalesce: Some(Self::get_coalesce),
+        set_coalesce: Some(Self::set_coalesce),
+        get_channels: Some(Self::get_channels),
+        get_sset_count: Some(Self::get_sset_count),
+        get_strings: Some(Self::get_strings),
+        get_ethtool_stats: Some(Self::get_ethtool_stats),
+        // SAFETY: An all-zero `ethtool_ops` is valid: every other operation
+        // is absent.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_drvinfo(
+        dev: *mut bindings::net_device,
+        info: *mut bindings::ethtool_drvinfo,
+    ) {
+        // SAFETY: `info` is valid for writes; `dev` is valid, and its parent,
+        // if set, is a registered device (the PF's or VF's bus device).
+        unsafe {
+            copy_cstr(&mut (*info).driver, b"svnic");
+            let parent = (*dev).dev.parent;
+            if !parent.is_null() {
+                let name = CStr::from_char_ptr(bindings::svnic_dev_name(parent));
+                copy_cstr(&mut (*info).bus_info, name.to_bytes());
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_ringparam(
+        dev: *mut bindings::net_device,
+        ring: *mut bindings::ethtool_ringparam,
+        _kring: *mut bindings::kernel_ethtool_ringparam,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return;
+        };
+        let r = ops.rings();
+        // SAFETY: `ring` is valid for writes.
+        unsafe {
+            (*ring).rx_max_pending = r.rx_max;
+            (*ring).tx_max_pending = r.tx_max;
+            (*ring).rx_pending = r.rx;
+            (*ring).tx_pending = r.tx;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind, under RTNL.
+    unsafe extern "C" fn set_ringparam(
+        dev: *mut bindings::net_device,
+        ring: *mut bindings::ethtool_ringparam,
+        _kring: *mut bindings::kernel_ethtool_ringparam,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // INVARIANT: the core passes a valid ext_ack or null.
+        let extack = ExtAck(extack);
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
+            // SAFETY: `ring` is valid for reads.
+            let (rx, tx) = unsafe { ((*ring).rx_pending, (*ring).tx_pending) };
+            // SAFETY: As above.
+            ops.set_rings(unsafe { Device::from_raw(dev) }, rx, tx, &extack)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_coalesce(
+        dev: *mut bindings::net_device,
+        ec: *mut bindings::ethtool_coalesce,
+        _kec: *mut bindings::kernel_ethtool_coalesce,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return ENODEV.to_errno();
+        };
+        let c = ops.coalesce();
+        // SAFETY: `ec` is valid for writes.
+        unsafe {
+            (*ec).rx_coalesce_usecs = c.rx_usecs;
+            (*ec).rx_max_coalesced_frames = c.rx_frames;
+            (*ec).tx_coalesce_usecs = c.tx_usecs;
+            (*ec).tx_max_coalesced_frames = c.tx_frames;
+        }
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind, under RTNL.
+    unsafe extern "C" fn set_coalesce(
+        dev: *mut bindings::net_device,
+        ec: *mut bindings::ethtool_coalesce,
+        _kec: *mut bindings::kernel_ethtool_coalesce,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // INVARIANT: the core passes a valid ext_ack or null.
+        let extack = ExtAck(extack);
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
+            // SAFETY: `ec` is valid for reads.
+            let c = unsafe {
+                CoalesceParams {
+                    rx_usecs: (*ec).rx_coalesce_usecs,
+                    rx_frames: (*ec).rx_max_coalesced_frames,
+                    tx_usecs: (*ec).tx_coalesce_usecs,
+                    tx_frames: (*ec).tx_max_coalesced_frames,
+                }
+            };
+            // SAFETY: As above.
+            ops.set_coalesce(unsafe { Device::from_raw(dev) }, c, &extack)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_channels(
+        _dev: *mut bindings::net_device,
+        ch: *mut bindings::ethtool_channels,
+    ) {
+        // One queue pair per port.
+        // SAFETY: `ch` is valid for writes.
+        unsafe {
+            (*ch).max_combined = 1;
+            (*ch).combined_count = 1;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_sset_count(_dev: *mut bindings::net_device, sset: c_int) -> c_int {
+        if sset == bindings::ethtool_stringset_ETH_SS_STATS as c_int {
+            L::Ops::STAT_NAMES.len() as c_int
+        } else {
+            EOPNOTSUPP.to_errno()
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core with room for `get_sset_count` strings.
+    unsafe extern "C" fn get_strings(_dev: *mut bindings::net_device, sset: u32, data: *mut u8) {
+        if sset != bindings::ethtool_stringset_ETH_SS_STATS {
+            return;
+        }
+        let mut data = data;
+        for name in L::Ops::STAT_NAMES {
+            // SAFETY: `data` has room for every name (`get_sset_count`);
+            // `ethtool_puts` advances it.
+            unsafe { bindings::ethtool_puts(&mut data, name.as_char_ptr()) };
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core with room for `get_sset_count` values.
+    unsafe extern "C" fn get_ethtool_stats(
+        dev: *mut bindings::net_device,
+        _stats: *mut bindings::ethtool_stats,
+        data: *mut u64,
+    ) {
+        let n = L::Ops::STAT_NAMES.len();
+        // SAFETY: `data` holds `n` values (`get_sset_count`).
+        let out = unsafe { core::slice::from_raw_parts_mut(data, n) };
+        out.fill(0);
+        // SAFETY: `dev` is ours and registered.
+        if let Some(ops) = unsafe { L::find(dev) } {
+            ops.ethtool_stats(out);
+        }
+    }
+}
