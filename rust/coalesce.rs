@@ -73,6 +73,12 @@ impl Coalesce {
         Ok(Self { usecs, frames })
     }
 
+    /// `usecs` and `frames` brought into range (a DIM profile); both 0
+    /// means no coalescing.
+    pub(crate) fn clamped(usecs: u32, frames: u32) -> Self {
+        Self::new(usecs.min(USECS_MAX), frames.min(FRAMES_MAX)).unwrap_or(Self::OFF)
+    }
+
     /// Microseconds after the first queued frame.
     pub(crate) fn usecs(&self) -> u32 {
         self.usecs
@@ -182,6 +188,16 @@ mod tests {
         let c = Coalesce::new(1000, FRAMES_MAX).map_err(|_| EINVAL)?;
         assert_eq!(c.on_queued(63, 64), Kick::Pending);
         assert_eq!(c.on_queued(64, 64), Kick::Now);
+        Ok(())
+    }
+
+    #[test]
+    fn clamped_stays_in_range() -> Result {
+        let c = Coalesce::clamped(u32::MAX, u32::MAX);
+        assert_eq!((c.usecs(), c.frames()), (USECS_MAX, FRAMES_MAX));
+        assert_eq!(Coalesce::clamped(0, 0), Coalesce::OFF);
+        let c = Coalesce::clamped(8, 256);
+        assert_eq!((c.usecs(), c.frames()), (8, 256));
         Ok(())
     }
 

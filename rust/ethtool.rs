@@ -5,13 +5,15 @@
 //! locked ring, and kicking a queue's NAPI as coalescing decides.
 
 use crate::{
-    coalesce::{Coalesce, Kick, Refused},
+    coalesce::{AtomicCoalesce, Coalesce, Kick, Refused},
     net::{
+        dim::{Dim, Direction},
         link::ExtAck,
         napi::{Napi, Timer},
     },
     ring::{self, Ring, RING_SIZE_MAX},
 };
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use kernel::{prelude::*, sync::SpinLockIrq};
 
 /// Largest ring size, as `ethtool -g` reports it.
@@ -22,6 +24,70 @@ pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
 pub(crate) enum Dir {
     Rx,
     Tx,
+}
+
+/// The moderation of one direction of a queue: the `ethtool -C` values,
+/// or, in adaptive mode, what DIM picks.
+#[pin_data]
+pub(crate) struct Moderation {
+    fixed: AtomicCoalesce,
+    adaptive: AtomicBool,
+    #[pin]
+    dim: Dim,
+}
+
+impl Moderation {
+    /// No coalescing, adaptive mode off.
+    pub(crate) fn new(dir: Dir) -> impl PinInit<Self> {
+        pin_init!(Self {
+            fixed: AtomicCoalesce::new(Coalesce::OFF),
+            adaptive: AtomicBool::new(false),
+            dim <- Dim::new(match dir {
+                Dir::Rx => Direction::Rx,
+                Dir::Tx => Direction::Tx,
+            }),
+        })
+    }
+
+    /// `(usecs, frames)` of what the data path applies now.
+    pub(crate) fn current_values(&self) -> (u32, u32) {
+        let c = self.current();
+        (c.usecs(), c.frames())
+    }
+
+    /// What the data path applies now.
+    pub(crate) fn current(&self) -> Coalesce {
+        if self.adaptive.load(Relaxed) {
+            let (usecs, frames) = self.dim.moderation();
+            Coalesce::clamped(usecs, frames)
+        } else {
+            self.fixed.get()
+        }
+    }
+
+    /// The `ethtool -C` values and whether adaptive mode is on.
+    pub(crate) fn configured(&self) -> (Coalesce, bool) {
+        (self.fixed.get(), self.adaptive.load(Relaxed))
+    }
+
+    /// `ethtool -C`.
+    pub(crate) fn set(&self, fixed: Coalesce, adaptive: bool) {
+        self.fixed.set(fixed);
+        self.adaptive.store(adaptive, Relaxed);
+    }
+
+    /// Feeds DIM the queue's cumulative counters, in adaptive mode. From
+    /// the queue's NAPI poll.
+    pub(crate) fn sample(&self, polls: u64, packets: u64, bytes: u64) {
+        if self.adaptive.load(Relaxed) {
+            self.dim.sample(polls, packets, bytes);
+        }
+    }
+
+    /// The queue stopped polling: DIM starts afresh when it runs again.
+    pub(crate) fn stopped(&self) {
+        self.dim.cancel();
+    }
 }
 
 /// The ring size `ethtool -G` asks for, rounded up to a power of two.

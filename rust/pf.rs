@@ -9,10 +9,9 @@
 //! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
-    coalesce::{AtomicCoalesce, Coalesce},
     eswitch::{Eswitch, VfRef},
     ether::MacAddr,
-    ethtool,
+    ethtool::{self, Moderation},
     fault::{PfFaults, UplinkEvent},
     fdb::{PortId, SwitchMode},
     net::{
@@ -67,8 +66,9 @@ pub(crate) struct Pf {
     /// `vfs.netdevs.len()`, readable without the lock (atomic context).
     num_vfs: AtomicU16,
     stats: Counters,
-    /// RX interrupt coalescing (`ethtool -C PF rx-usecs ... rx-frames ...`).
-    rx_coal: AtomicCoalesce,
+    /// RX interrupt coalescing (`ethtool -C PF rx-usecs ...`).
+    #[pin]
+    rx_mod: Moderation,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
     /// Fault injection (`/sys/kernel/debug/svnic/NAME`).
@@ -94,7 +94,7 @@ impl Pf {
             &self.rx,
             &self.napi,
             &self.stats,
-            self.rx_coal.get(),
+            self.rx_mod.current(),
             skb,
         );
     }
@@ -249,6 +249,7 @@ impl NetdevOps for Pf {
 
     fn stop(&self, dev: &Device) {
         self.napi.disable();
+        self.rx_mod.stopped();
         Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
         self.uplink().unsync_addr_lists(dev);
         if self.uc_added.swap(false, Relaxed) {
@@ -265,6 +266,12 @@ impl NetdevOps for Pf {
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
         Counters::add(&self.stats.rx_polls, 1);
         let done = rxq::deliver(&self.rx, napi, budget);
+        let s = &self.stats;
+        self.rx_mod.sample(
+            s.rx_polls.load(Relaxed),
+            s.rx_packets.load(Relaxed),
+            s.rx_bytes.load(Relaxed),
+        );
         if done < budget {
             napi.complete_done(done);
         }
@@ -327,22 +334,24 @@ impl EthtoolOps for Pf {
     }
 
     fn coalesce(&self) -> CoalesceParams {
-        let rx = self.rx_coal.get();
+        let (rx, adaptive_rx) = self.rx_mod.configured();
         CoalesceParams {
             rx_usecs: rx.usecs(),
             rx_frames: rx.frames(),
+            adaptive_rx,
             ..CoalesceParams::default()
         }
     }
 
     fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
         let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
-        self.rx_coal.set(rx);
+        self.rx_mod.set(rx, c.adaptive_rx);
         Ok(())
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
-        self.stats.ethtool_stats(out);
+        self.stats
+            .ethtool_stats(out, self.rx_mod.current_values(), (0, 0));
     }
 }
 
@@ -361,7 +370,7 @@ impl link::Driver for Pf {
             total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),
             num_vfs: AtomicU16::new(0),
             stats: Counters::default(),
-            rx_coal: AtomicCoalesce::new(Coalesce::OFF),
+            rx_mod <- Moderation::new(ethtool::Dir::Rx),
             uc_added: AtomicBool::new(false),
             faults <- PfFaults::scope(ctx.debugfs, ctx.name),
             debugfs: ctx.debugfs.clone(),

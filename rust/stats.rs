@@ -26,7 +26,9 @@ pub(crate) struct Counters {
     pub(crate) rx_polls: AtomicU64,
 }
 
-/// The names of [`Counters::ethtool_stats`]' values (`ethtool -S`).
+/// The names of the values of `ethtool -S`: [`Counters::ethtool_stats`]'
+/// counters, then the moderation each direction applies now (the
+/// `ethtool -C` values, or DIM's in adaptive mode; 0 for a PF's TX).
 pub(crate) const STAT_NAMES: &[&CStr] = &[
     c"rx_packets",
     c"rx_bytes",
@@ -39,6 +41,10 @@ pub(crate) const STAT_NAMES: &[&CStr] = &[
     c"tx_spoofed",
     c"tx_vlan_dropped",
     c"rx_polls",
+    c"rx_moder_usecs",
+    c"rx_moder_frames",
+    c"tx_moder_usecs",
+    c"tx_moder_frames",
 ];
 
 impl Counters {
@@ -64,8 +70,9 @@ impl Counters {
         Self::add(&self.tx_bytes, len);
     }
 
-    /// The values of `ethtool -S`, in the order of [`STAT_NAMES`].
-    pub(crate) fn ethtool_stats(&self, out: &mut [u64]) {
+    /// The values of `ethtool -S`, in the order of [`STAT_NAMES`], with
+    /// the moderation `rx` and `tx` (`(usecs, frames)`) applied now.
+    pub(crate) fn ethtool_stats(&self, out: &mut [u64], rx: (u32, u32), tx: (u32, u32)) {
         let all = [
             &self.rx_packets,
             &self.rx_bytes,
@@ -79,8 +86,10 @@ impl Counters {
             &self.tx_vlan_dropped,
             &self.rx_polls,
         ];
-        for (o, c) in out.iter_mut().zip(all) {
-            *o = c.load(Relaxed);
+        let moder = [rx.0, rx.1, tx.0, tx.1].map(u64::from);
+        let values = Iterator::chain(all.iter().map(|c| c.load(Relaxed)), moder);
+        for (o, v) in out.iter_mut().zip(values) {
+            *o = v;
         }
     }
 

@@ -11,10 +11,10 @@
 //! lost between a full ring and a drain.
 
 use crate::{
-    coalesce::{AtomicCoalesce, Coalesce, Kick},
+    coalesce::Kick,
     eswitch::Eswitch,
     ether::{self, MacAddr},
-    ethtool,
+    ethtool::{self, Moderation},
     fault::{PfFaults, VfFaults},
     fdb::PortId,
     filter::RxFilter,
@@ -56,10 +56,12 @@ pub(crate) struct Vf {
     #[pin]
     napi: Napi,
     stats: Counters,
-    /// RX interrupt coalescing (`ethtool -C VF rx-usecs ... rx-frames ...`).
-    rx_coal: AtomicCoalesce,
-    /// TX doorbell coalescing (`ethtool -C VF tx-usecs ... tx-frames ...`).
-    tx_coal: AtomicCoalesce,
+    /// RX interrupt coalescing (`ethtool -C VF rx-usecs ...`).
+    #[pin]
+    rx_mod: Moderation,
+    /// TX doorbell coalescing (`ethtool -C VF tx-usecs ...`).
+    #[pin]
+    tx_mod: Moderation,
     spoofchk: AtomicBool,
     trusted: AtomicBool,
     /// Whether the PF assigned the MAC (`ip link set PF vf N mac ...`).
@@ -114,8 +116,8 @@ impl Vf {
             rx <- new_spinlock_irq!(rx, "svnic_vf_rx"),
             napi <- napi,
             stats: Counters::default(),
-            rx_coal: AtomicCoalesce::new(Coalesce::OFF),
-            tx_coal: AtomicCoalesce::new(Coalesce::OFF),
+            rx_mod <- Moderation::new(ethtool::Dir::Rx),
+            tx_mod <- Moderation::new(ethtool::Dir::Tx),
             spoofchk: AtomicBool::new(true),
             trusted: AtomicBool::new(false),
             mac_assigned: AtomicBool::new(false),
@@ -271,7 +273,7 @@ impl Vf {
             &self.rx,
             &self.napi,
             &self.stats,
-            self.rx_coal.get(),
+            self.rx_mod.current(),
             skb,
         );
     }
@@ -371,25 +373,29 @@ impl EthtoolOps for Vf {
     }
 
     fn coalesce(&self) -> CoalesceParams {
-        let (rx, tx) = (self.rx_coal.get(), self.tx_coal.get());
+        let (rx, adaptive_rx) = self.rx_mod.configured();
+        let (tx, adaptive_tx) = self.tx_mod.configured();
         CoalesceParams {
             rx_usecs: rx.usecs(),
             rx_frames: rx.frames(),
             tx_usecs: tx.usecs(),
             tx_frames: tx.frames(),
+            adaptive_rx,
+            adaptive_tx,
         }
     }
 
     fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
         let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
         let tx = ethtool::coalesce(ethtool::Dir::Tx, c.tx_usecs, c.tx_frames, extack)?;
-        self.rx_coal.set(rx);
-        self.tx_coal.set(tx);
+        self.rx_mod.set(rx, c.adaptive_rx);
+        self.tx_mod.set(tx, c.adaptive_tx);
         Ok(())
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
-        self.stats.ethtool_stats(out);
+        let (rx, tx) = (self.rx_mod.current_values(), self.tx_mod.current_values());
+        self.stats.ethtool_stats(out, rx, tx);
     }
 }
 
@@ -413,6 +419,8 @@ impl NetdevOps for Vf {
         self.set_promisc(false);
         dev.stop_queue();
         self.napi.disable();
+        self.rx_mod.stopped();
+        self.tx_mod.stopped();
         // Frames still queued are lost with the queue: count them.
         Counters::add(&self.stats.tx_dropped, ring::drain(&self.tx));
         Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
@@ -423,7 +431,7 @@ impl NetdevOps for Vf {
             Counters::add(&self.stats.tx_dropped, 1);
             return;
         }
-        let coal = self.tx_coal.get();
+        let coal = self.tx_mod.current();
         let (pushed, kick) = {
             let mut ring = self.tx.lock();
             let r = ring.push(skb);
@@ -454,6 +462,12 @@ impl NetdevOps for Vf {
             self.drain_tx(dev)
         };
         let done = rxq::deliver(&self.rx, napi, budget);
+        let s = &self.stats;
+        let polls = s.rx_polls.load(Relaxed);
+        self.rx_mod
+            .sample(polls, s.rx_packets.load(Relaxed), s.rx_bytes.load(Relaxed));
+        self.tx_mod
+            .sample(polls, s.tx_packets.load(Relaxed), s.tx_bytes.load(Relaxed));
         if let Drained::More = tx {
             // Stay scheduled: claim the whole budget.
             return budget;

@@ -39,6 +39,8 @@ pub(crate) struct CoalesceParams {
     pub(crate) rx_frames: u32,
     pub(crate) tx_usecs: u32,
     pub(crate) tx_frames: u32,
+    pub(crate) adaptive_rx: bool,
+    pub(crate) adaptive_tx: bool,
 }
 
 /// The ethtool operations of a netdev.
@@ -82,11 +84,14 @@ impl<L: Lookup> Trampolines<L> {
         supported_coalesce_params: if L::Ops::HAS_TX_RING {
             bindings::SVNIC_ETHTOOL_COALESCE_RX_USECS
                 | bindings::SVNIC_ETHTOOL_COALESCE_RX_MAX_FRAMES
+                | bindings::SVNIC_ETHTOOL_COALESCE_USE_ADAPTIVE_RX
                 | bindings::SVNIC_ETHTOOL_COALESCE_TX_USECS
                 | bindings::SVNIC_ETHTOOL_COALESCE_TX_MAX_FRAMES
+                | bindings::SVNIC_ETHTOOL_COALESCE_USE_ADAPTIVE_TX
         } else {
             bindings::SVNIC_ETHTOOL_COALESCE_RX_USECS
                 | bindings::SVNIC_ETHTOOL_COALESCE_RX_MAX_FRAMES
+                | bindings::SVNIC_ETHTOOL_COALESCE_USE_ADAPTIVE_RX
         },
         get_drvinfo: Some(Self::get_drvinfo),
         get_link: Some(bindings::ethtool_op_get_link),
@@ -187,6 +192,8 @@ impl<L: Lookup> Trampolines<L> {
             (*ec).rx_max_coalesced_frames = c.rx_frames;
             (*ec).tx_coalesce_usecs = c.tx_usecs;
             (*ec).tx_max_coalesced_frames = c.tx_frames;
+            (*ec).use_adaptive_rx_coalesce = c.adaptive_rx.into();
+            (*ec).use_adaptive_tx_coalesce = c.adaptive_tx.into();
         }
         0
     }
@@ -212,6 +219,8 @@ impl<L: Lookup> Trampolines<L> {
                     rx_frames: (*ec).rx_max_coalesced_frames,
                     tx_usecs: (*ec).tx_coalesce_usecs,
                     tx_frames: (*ec).tx_max_coalesced_frames,
+                    adaptive_rx: (*ec).use_adaptive_rx_coalesce != 0,
+                    adaptive_tx: (*ec).use_adaptive_tx_coalesce != 0,
                 }
             };
             // SAFETY: As above.

@@ -190,3 +190,13 @@ const char *svnic_dev_name(const struct device *dev)
 {
 	return dev_name(dev);
 }
+
+void svnic_init_work(struct work_struct *work, work_func_t fn)
+{
+	INIT_WORK(work, fn);
+}
+
+void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_sample *s)
+{
+	dim_update_sample(event_ctr, packets, bytes, s);
+}

@@ -6,6 +6,7 @@
 #ifndef SVNIC_HELPERS_H
 #define SVNIC_HELPERS_H
 
+#include <linux/dim.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
 #include <linux/netdevice.h>
@@ -52,5 +53,7 @@ u16 svnic_nla_get_u16(const struct nlattr *nla);
 void svnic_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
 const char *svnic_dev_name(const struct device *dev);
+void svnic_init_work(struct work_struct *work, work_func_t fn);
+void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_sample *s);
 
 #endif /* SVNIC_HELPERS_H */
