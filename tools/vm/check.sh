@@ -24,8 +24,8 @@ if ! kdir=$("$here/build.sh" | tail -n1) || [ -z "$kdir" ]; then
 fi
 
 vm_rc=0
-# The whole suite takes about 45 minutes under TCG with the debug kernel.
-SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-4800} "$here/run.sh" "$kdir" "$out" \
+# The whole suite takes 60 to 75 minutes under TCG with the debug kernel.
+SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-5100} "$here/run.sh" "$kdir" "$out" \
 	"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out $*" || vm_rc=$?
 
 kp=0 kf=0 sp=0 sf=0

@@ -9,6 +9,8 @@
 # the svnic bus. Requests iproute2 refuses before sending them are also
 # made by hand (svnic_nl.py), so that the kernel's answer is checked too;
 # so are the requests whose errno ip hides behind the extack message.
+# ethtool prints both: the extack message ("netlink error: MESSAGE
+# (offset N)"), then the errno ("netlink error: STRERROR").
 #
 # Privilege isolation: a process without CAP_NET_ADMIN over the PF's
 # network namespace (capabilities dropped with setpriv, or root of a new
@@ -38,13 +40,15 @@ numvfs_write()
 # What no refused request may change: the netdevs of NS_HOST with their
 # addresses and VF configurations, every PF's sriov_numvfs, the devices on
 # the svnic bus; with STATE_VF=I also VF I's netdev (in its namespace),
-# with STATE_HWMODE=1 the switch mode. Few processes: under emulation with
-# a debug kernel each costs a second.
+# with STATE_HWMODE=1 the switch mode, with STATE_ETHTOOL="OPTION:DEV ..."
+# what `ethtool OPTION DEV` shows (-g rings, -c coalescing, -l channels).
+# Few processes: under emulation with a debug kernel each costs a second.
 STATE_VF=
 STATE_HWMODE=
+STATE_ETHTOOL=
 state()
 {
-	local f n
+	local f n e
 	ip -n "$NS_HOST" -j link show
 	echo /sys/bus/svnic/devices/*
 	for f in /sys/bus/svnic/devices/*/sriov_numvfs; do
@@ -56,6 +60,9 @@ state()
 	if [ -n "$STATE_HWMODE" ]; then
 		bridge -n "$NS_HOST" -j -d link show dev pf0
 	fi
+	for e in $STATE_ETHTOOL; do
+		svnic_ethtool "${e#*:}" "${e%%:*}"
+	done
 }
 
 # baseline: what refused() compares with (the state at the start of a test).
@@ -78,8 +85,9 @@ refused()
 	if out=$("$@" 2>&1); then
 		check_err 1 "'$*' was accepted"
 	else
+		# Matched by bash, not grep: one process less per text.
 		for t in "${want[@]}"; do
-			grep -qiF -- "$t" <<<"$out"
+			[[ ${out,,} == *"${t,,}"* ]]
 			check_err $? "'$*' said '$out', expected '$t'"
 		done
 	fi
@@ -461,6 +469,118 @@ test_hwmode()
 	log_test "hwmode other than veb, vepa: EOPNOTSUPP, extack"
 }
 
+## ethtool on the PF and VF netdevs. svnic refuses with an extack message
+## of its own; the ethtool core refuses some requests before svnic sees
+## them, with its own message.
+
+test_ring_below_min()
+{
+	RET=0
+	STATE_ETHTOOL="-g:pf0v0 -g:pf0"
+	baseline
+	refused "Invalid argument" "svnic: ring size below 64" -- svnic_ethtool pf0v0 -G rx 63
+	# A valid RX size with it is not applied either.
+	refused "Invalid argument" "svnic: ring size below 64" -- svnic_ethtool pf0v0 -G rx 1024 tx 32
+	refused "Invalid argument" "svnic: ring size below 64" -- svnic_ethtool pf0 -G rx 1
+	STATE_ETHTOOL=
+	log_test "ethtool -G ring size below 64: EINVAL, extack"
+}
+
+test_ring_over_max()
+{
+	RET=0
+	STATE_ETHTOOL="-g:pf0v0"
+	baseline
+	refused "Invalid argument" "requested ring size exceeds maximum" -- \
+		svnic_ethtool pf0v0 -G rx 4097
+	refused "Invalid argument" "requested ring size exceeds maximum" -- \
+		svnic_ethtool pf0v0 -G rx 1024 tx 8192
+	STATE_ETHTOOL=
+	log_test "ethtool -G ring size over 4096: EINVAL (the core refuses)"
+}
+
+test_pf_tx_ring()
+{
+	RET=0
+	STATE_ETHTOOL="-g:pf0"
+	baseline
+	refused "Invalid argument" "requested ring size exceeds maximum" -- svnic_ethtool pf0 -G tx 64
+	refused "Invalid argument" "requested ring size exceeds maximum" -- \
+		svnic_ethtool pf0 -G rx 1024 tx 1
+	STATE_ETHTOOL=
+	log_test "ethtool -G tx on the PF (TX maximum 0): EINVAL (the core refuses)"
+}
+
+test_coalesce_usecs_over()
+{
+	RET=0
+	STATE_ETHTOOL="-c:pf0v0"
+	baseline
+	refused "Invalid argument" "svnic: rx-usecs above 1000000" -- \
+		svnic_ethtool pf0v0 -C rx-usecs 1000001
+	# The valid RX values with it are not applied either.
+	refused "Invalid argument" "svnic: tx-usecs above 1000000" -- \
+		svnic_ethtool pf0v0 -C rx-usecs 10 tx-usecs 2000000
+	STATE_ETHTOOL=
+	log_test "ethtool -C rx-usecs, tx-usecs over 1000000: EINVAL, extack"
+}
+
+test_coalesce_frames_over()
+{
+	RET=0
+	STATE_ETHTOOL="-c:pf0v0"
+	baseline
+	refused "Invalid argument" "svnic: rx-frames above 4096" -- \
+		svnic_ethtool pf0v0 -C rx-frames 4097
+	refused "Invalid argument" "svnic: tx-frames above 4096" -- \
+		svnic_ethtool pf0v0 -C rx-frames 8 tx-frames 4097
+	STATE_ETHTOOL=
+	log_test "ethtool -C rx-frames, tx-frames over 4096: EINVAL, extack"
+}
+
+test_coalesce_both_zero()
+{
+	RET=0
+	STATE_ETHTOOL="-c:pf0v0 -c:pf0"
+	baseline
+	# rx-usecs and tx-usecs are 0 by default.
+	refused "Invalid argument" "svnic: rx-usecs and rx-frames cannot both be 0" -- \
+		svnic_ethtool pf0v0 -C rx-frames 0
+	refused "Invalid argument" "svnic: tx-usecs and tx-frames cannot both be 0" -- \
+		svnic_ethtool pf0v0 -C tx-frames 0
+	refused "Invalid argument" "svnic: rx-usecs and rx-frames cannot both be 0" -- \
+		svnic_ethtool pf0 -C rx-frames 0
+	STATE_ETHTOOL=
+	log_test "ethtool -C usecs and frames both 0: EINVAL, extack"
+}
+
+test_coalesce_unsupported()
+{
+	RET=0
+	STATE_ETHTOOL="-c:pf0v0 -c:pf0"
+	baseline
+	refused "Invalid argument" "cannot modify an unsupported parameter" -- \
+		svnic_ethtool pf0v0 -C rx-usecs-irq 10
+	# The PF has no TX ring, so no TX coalescing.
+	refused "Invalid argument" "cannot modify an unsupported parameter" -- \
+		svnic_ethtool pf0 -C tx-usecs 10
+	refused "Invalid argument" "cannot modify an unsupported parameter" -- \
+		svnic_ethtool pf0 -C adaptive-tx on
+	STATE_ETHTOOL=
+	log_test "ethtool -C rx-usecs-irq, PF tx-usecs, adaptive-tx: EINVAL (the core refuses)"
+}
+
+test_channels()
+{
+	RET=0
+	STATE_ETHTOOL="-l:pf0v0 -l:pf0"
+	baseline
+	refused "Operation not supported" -- svnic_ethtool pf0v0 -L combined 2
+	refused "Operation not supported" -- svnic_ethtool pf0 -L combined 2
+	STATE_ETHTOOL=
+	log_test "ethtool -L: EOPNOTSUPP (the core refuses)"
+}
+
 ## Privilege isolation
 
 # Runs a command in NS_HOST without CAP_NET_ADMIN (gone from the bounding
@@ -508,6 +628,7 @@ require_command jq
 require_command python3
 require_command setpriv
 require_command unshare
+require_command ethtool
 svnic_topo
 svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
 setup || { log_test_skip "VF setup" "cannot assign VF0's MAC"; exit "$ksft_fail"; }
@@ -542,6 +663,14 @@ test_vf_min_unknown_speed
 test_vf_frozen
 test_vf_knob_on_vf
 test_hwmode
+test_ring_below_min
+test_ring_over_max
+test_pf_tx_ring
+test_coalesce_usecs_over
+test_coalesce_frames_over
+test_coalesce_both_zero
+test_coalesce_unsupported
+test_channels
 test_no_cap_net_admin
 test_user_namespace
 exit "$EXIT_STATUS"

@@ -3,11 +3,13 @@
 #
 # Fault injection through debugfs (/sys/kernel/debug/svnic/DEVICE/): a VF
 # creation that fails at index k and ring allocations that fail unwind to a
-# clean state with ENOMEM; a lost uplink link notification is repaired by
+# clean state with ENOMEM; a ring resize (`ethtool -G`) whose allocation
+# fails changes nothing; a lost uplink link notification is repaired by
 # the PF's service task; a late one is delivered when due and never sets a
 # stale carrier; a stalled TX queue is found by the TX watchdog and
 # reset, and passes traffic again; VFs with a stalled, full queue are
-# removed cleanly.
+# removed cleanly; a stalled TX ring shrunk keeps what fits and counts
+# the rest dropped.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -112,6 +114,57 @@ test_fail_ring_alloc()
 	log_test "faults: ring allocation failures unwind with ENOMEM, then VFs work"
 }
 
+# resize_fails KNOB DEV ARG...: with the fail_ring_alloc file KNOB at 1,
+# `ethtool -G DEV ARG...` fails with ENOMEM and svnic's extack message,
+# uses up the fault and leaves the ring sizes as they were.
+resize_fails()
+{
+	local knob=$1 dev=$2 before out
+	shift 2
+	before=$(svnic_rings "$dev")
+	echo 1 >"$knob"
+	if out=$(svnic_ethtool "$dev" -G "$@" 2>&1); then
+		check_err 1 "ethtool -G $dev $* was accepted with $knob at 1"
+	else
+		grep -q "svnic: cannot allocate the ring" <<<"$out" &&
+			grep -q "Cannot allocate memory" <<<"$out"
+		check_err $? "ethtool -G $dev $* said '$out', expected ENOMEM and the extack"
+	fi
+	[ "$(cat "$knob")" = 0 ]
+	check_err $? "$knob did not count down to 0"
+	echo 0 >"$knob"
+	[ "$(svnic_rings "$dev")" = "$before" ]
+	check_err $? "the failed resize changed $dev's rings: $before -> $(svnic_rings "$dev")"
+}
+
+test_fail_ring_resize()
+{
+	RET=0
+	local knob
+	knob=$(vf_dbg 0)/fail_ring_alloc
+	[ "$(cat "$knob")" = 0 ]
+	check_err $? "the VF's fail_ring_alloc is not 0 by default"
+	# Both rings (the RX allocation fails), then the TX ring alone.
+	resize_fails "$knob" pf0v0 rx 1024 tx 1024
+	resize_fails "$knob" pf0v0 tx 2048
+	# The PF's own knob fails the PF's resize.
+	resize_fails "$(pf_dbg)/fail_ring_alloc" pf0 rx 1024
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null &&
+		ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null &&
+		ip netns exec "$NS_PEER" ping -c 1 -W 3 192.0.2.1 >/dev/null
+	check_err $? "traffic does not pass after the failed resizes"
+	# Disarmed, the same resizes work.
+	svnic_ethtool pf0v0 -G rx 1024 tx 2048 && svnic_ethtool pf0 -G rx 1024
+	check_err $? "a resize failed with the fault disarmed"
+	[ "$(svnic_rings pf0v0) $(svnic_rings pf0)" = "4096 4096 1024 2048 4096 0 1024 0" ]
+	check_err $? "rings after the resizes: $(svnic_rings pf0v0), $(svnic_rings pf0)"
+	svnic_ethtool pf0v0 -G rx 512 tx 512
+	svnic_ethtool pf0 -G rx 512
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 after the resizes"
+	log_test "faults: a ring resize failing with ENOMEM changes nothing"
+}
+
 # tx_timeout_count VF-INDEX: the core's count of TX watchdog timeouts.
 tx_timeout_count()
 {
@@ -123,7 +176,7 @@ tx_timeout_count()
 # them.
 fill_stalled()
 {
-	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" <<-'EOF'
+	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
 	import socket, sys
 	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	# Frames held by the stalled ring count against the socket: room for
@@ -132,7 +185,7 @@ fill_stalled()
 	s.setblocking(False)
 	s.bind((sys.argv[1], 0))
 	frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
-	for _ in range(700):
+	for _ in range(int(sys.argv[2])):
 	    try:
 	        s.send(frame)
 	    except OSError:
@@ -305,13 +358,48 @@ test_stalled_teardown()
 	log_test "faults: VFs with a stalled, full TX queue are removed cleanly"
 }
 
+test_shrink_stalled_ring()
+{
+	RET=0
+	local dbg ns d0 d1 n
+	dbg=$(vf_dbg 0)
+	ns=$(svnic_vf_ns 0)
+	echo 1 >"$dbg/stall_tx"
+	# 200 frames wait on the 512-slot ring: it is not full, so the queue
+	# runs and the TX watchdog stays quiet (a reset would drop them all).
+	fill_stalled 0 200
+	d0=$(svnic_ethtool_stats pf0v0 tx_dropped)
+	svnic_ethtool pf0v0 -G tx 64
+	check_err $? "ethtool -G tx 64 refused with frames on the TX ring"
+	d1=$(svnic_ethtool_stats pf0v0 tx_dropped)
+	# 64 are kept, the rest dropped; a stray frame of the VF's own (IPv6
+	# neighbour discovery) may have joined the 200.
+	n=$((d1 - d0))
+	((n >= 136 && n <= 146))
+	check_err $? "shrinking a ring holding 200 frames to 64 dropped $n frames, not 136"
+	[ "$(svnic_rings pf0v0)" = "4096 4096 512 64" ]
+	check_err $? "VF0's rings are $(svnic_rings pf0v0)"
+	# The stall ends: the 64 kept go out, the queue passes traffic.
+	echo 0 >"$dbg/stall_tx"
+	ip netns exec "$ns" ping -c 3 -i 0.3 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 does not pass traffic through its 64-slot TX ring after the stall"
+	svnic_ethtool pf0v0 -G tx 512
+	ip netns exec "$ns" ping -c 1 -W 3 192.0.2.2 >/dev/null
+	check_err $? "VF0 does not pass traffic after its TX ring went back to 512 slots"
+	log_test "faults: a stalled TX ring of 200 frames shrunk to 64 keeps 64, drops 136"
+}
+
 trap defer_scopes_cleanup EXIT
 svnic_require_module
+require_command ethtool
 svnic_topo
 test_debugfs
 test_fail_vf_create
 test_fail_ring_alloc
+test_fail_ring_resize
 test_dropped_uplink_event
 test_delayed_uplink_events
 test_tx_stall
 test_stalled_teardown
+test_shrink_stalled_ring
+exit "$EXIT_STATUS"

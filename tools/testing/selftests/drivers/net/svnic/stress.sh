@@ -54,17 +54,6 @@ all_queues_pass()
 	done
 }
 
-# svnic_netdevs: number of svnic netdevs (PFs and VFs) in every namespace.
-svnic_netdevs()
-{
-	local ns n=0
-	for ns in "" $(ip netns list | cut -d' ' -f1); do
-		n=$((n + $(ip ${ns:+-n "$ns"} -d -o link show 2>/dev/null |
-			grep -c -e 'svnic' -e ': pf[0-9]v[0-9]*[@:]')))
-	done
-	echo "$n"
-}
-
 test_numvfs_churn()
 {
 	RET=0

@@ -92,3 +92,77 @@ svnic_expect_fail()
 	echo "$out" | grep -qi "$msg"
 	check_err $? "'$*' said '$out', expected '$msg'"
 }
+
+# svnic_netdevs: number of svnic netdevs (PFs and VFs) in every namespace.
+svnic_netdevs()
+{
+	local ns n=0
+	for ns in "" $(ip netns list | cut -d' ' -f1); do
+		n=$((n + $(ip ${ns:+-n "$ns"} -d -o link show 2>/dev/null |
+			grep -c -e 'svnic' -e ': pf[0-9]v[0-9]*[@:]')))
+	done
+	echo "$n"
+}
+
+# svnic_dev_ns DEV: the namespace of pf0 or of VF netdev pf0vI, where
+# svnic_topo and svnic_vfs put them.
+svnic_dev_ns()
+{
+	case $1 in
+	pf0v*) svnic_vf_ns "${1#pf0v}" ;;
+	*) echo "$NS_HOST" ;;
+	esac
+}
+
+# svnic_ethtool DEV OPTION [ARG...]: `ethtool OPTION DEV ARG...` in DEV's
+# namespace, e.g. `svnic_ethtool pf0v0 -G rx 1024`.
+svnic_ethtool()
+{
+	local dev=$1 opt=$2
+	shift 2
+	ip netns exec "$(svnic_dev_ns "$dev")" ethtool "$opt" "$dev" "$@"
+}
+
+# svnic_rings DEV: "RX-MAX TX-MAX RX TX" as `ethtool -g DEV` shows them; a
+# ring the device does not have (n/a: its maximum is 0) reads 0.
+svnic_rings()
+{
+	svnic_ethtool "$1" -g | awk '
+		/^Pre-set maximums:/ { s = 0 }
+		/^Current hardware settings:/ { s = 2 }
+		$1 == "RX:" { v[s] = $2 }
+		$1 == "TX:" { v[s + 1] = $2 }
+		END {
+			for (i = 0; i < 4; i++)
+				printf "%s%s", (i ? " " : ""), (v[i] ~ /^[0-9]+$/ ? v[i] : 0)
+			print ""
+		}'
+}
+
+# svnic_coalesce DEV: "RX-USECS RX-FRAMES TX-USECS TX-FRAMES" as
+# `ethtool -c DEV` shows them (n/a: a parameter the device does not have).
+svnic_coalesce()
+{
+	svnic_ethtool "$1" -c | awk '
+		$1 == "rx-usecs:" { v[0] = $2 }
+		$1 == "rx-frames:" { v[1] = $2 }
+		$1 == "tx-usecs:" { v[2] = $2 }
+		$1 == "tx-frames:" { v[3] = $2 }
+		END { print v[0], v[1], v[2], v[3] }'
+}
+
+# svnic_ethtool_stats DEV NAME...: the values of counters NAME of
+# `ethtool -S DEV`, in the order asked ("?" for a missing one).
+svnic_ethtool_stats()
+{
+	local dev=$1
+	shift
+	svnic_ethtool "$dev" -S | awk -v names="$*" '
+		BEGIN { n = split(names, want, " ") }
+		{ sub(/:$/, "", $1); v[$1] = $2 }
+		END {
+			for (i = 1; i <= n; i++)
+				printf "%s%s", (i > 1 ? " " : ""), ((want[i] in v) ? v[want[i]] : "?")
+			print ""
+		}'
+}
