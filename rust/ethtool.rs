@@ -7,7 +7,7 @@
 use crate::{
     coalesce::{AtomicCoalesce, Coalesce, Kick, Refused},
     net::{
-        dim::{Dim, Direction},
+        dim::Dim,
         link::ExtAck,
         napi::{Napi, Timer},
     },
@@ -19,12 +19,8 @@ use kernel::{prelude::*, sync::SpinLockIrq};
 /// Largest ring size, as `ethtool -g` reports it.
 pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
 
-/// A direction of a queue, for the messages.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Dir {
-    Rx,
-    Tx,
-}
+/// A direction of a queue: which DIM profiles, which messages.
+pub(crate) use crate::net::dim::Direction as Dir;
 
 /// The moderation of one direction of a queue: the `ethtool -C` values,
 /// or, in adaptive mode, what DIM picks.
@@ -42,10 +38,7 @@ impl Moderation {
         pin_init!(Self {
             fixed: AtomicCoalesce::new(Coalesce::OFF),
             adaptive: AtomicBool::new(false),
-            dim <- Dim::new(match dir {
-                Dir::Rx => Direction::Rx,
-                Dir::Tx => Direction::Tx,
-            }),
+            dim <- Dim::new(dir),
         })
     }
 
