@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# `make check`: build everything (tools/vm/build.sh), boot the test VM, run
-# every KUnit suite and kselftest of svnic in it (tools/vm/guest-check.sh),
-# and end with one line "N passed, N failed" counting KUnit cases and
-# kselftest cases. A build failure, a VM timeout or a kernel splat in the
-# guest log counts as one more failure. Exits non-zero if anything failed.
+# `make check`: build everything (tools/vm/build.sh), then run every KUnit
+# suite and kselftest of svnic in test VMs (tools/vm/guest-check.sh), and end
+# with one line "N passed, N failed" counting KUnit cases and kselftest cases.
+# A build failure, a VM timeout or a kernel splat in a guest log counts as one
+# more failure. Exits non-zero if anything failed.
+#
+# The kselftests are split over SVNIC_CHECK_VMS (default 2) VMs that run at
+# the same time, balanced by how long each test took in a measured run. Every
+# VM loads the module, so KUnit runs in each; its cases are counted once.
 #
 # Extra arguments name kselftest scripts to run instead of all of them.
 set -uo pipefail
@@ -13,6 +17,8 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=${SVNIC_OUT:-$repo/out/check}
+tdir=$repo/tools/testing/selftests/drivers/net/svnic
+vms=${SVNIC_CHECK_VMS:-2}
 start=$(date +%s)
 
 rm -rf "$out"
@@ -23,22 +29,72 @@ if ! kdir=$("$here/build.sh" | tail -n1) || [ -z "$kdir" ]; then
 	exit 1
 fi
 
-vm_rc=0
-# The whole suite takes 60 to 75 minutes under TCG with the debug kernel.
-SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-5100} "$here/run.sh" "$kdir" "$out" \
-	"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out $*" || vm_rc=$?
+# Seconds each test took in the VM (TCG, debug kernel, one CI run); a test
+# not listed counts as 200 s.
+declare -A weight=(
+	[bad_input.sh]=716 [stress.sh]=639 [faults.sh]=462 [ethtool.sh]=418
+	[vf_vlan.sh]=204 [vf_knobs.sh]=187 [vf_rate.sh]=182 [vf_switch.sh]=169
+	[vf_filter.sh]=158 [pf_teardown.sh]=128 [vf_vepa.sh]=115
+	[pf_ping.sh]=85 [pf_refusals.sh]=69
+)
+tests=("$@")
+if [ ${#tests[@]} = 0 ]; then
+	for t in "$tdir"/*.sh; do
+		[ "$(basename "$t")" = svnic_lib.sh ] || tests+=("$t")
+	done
+fi
+[ "${#tests[@]}" -ge "$vms" ] || vms=${#tests[@]}
+[ "$vms" -ge 1 ] || vms=1
 
-kp=0 kf=0 sp=0 sf=0
-if [ -f "$out/counts" ]; then
-	read -r kp kf sp sf <"$out/counts"
-else
-	echo "check: the guest wrote no results (VM exit $vm_rc; log: $out/console.log)"
-fi
-extra=0
-if [ $vm_rc != 0 ] && [ $((kf + sf)) = 0 ]; then
-	echo "check: VM run failed (exit $vm_rc) with no failed test: counted as one failure"
-	extra=1
-fi
+# Longest first, each to the VM with the least work so far.
+declare -a load shard
+for ((i = 0; i < vms; i++)); do load[i]=0 shard[i]=; done
+while read -r w t; do
+	min=0
+	for ((i = 1; i < vms; i++)); do
+		[ "${load[i]}" -lt "${load[min]}" ] && min=$i
+	done
+	load[min]=$((load[min] + w))
+	shard[min]="${shard[min]} $t"
+done < <(for t in "${tests[@]}"; do
+	echo "${weight[$(basename "$t")]:-200} $t"
+done | sort -rn)
+
+# The whole suite takes 35 to 45 minutes under TCG with the debug kernel
+# on 2 cores with two VMs.
+pids=()
+for ((i = 0; i < vms; i++)); do
+	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s measured alone)"
+	SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-4200} "$here/run.sh" "$kdir" "$out/vm$i" \
+		"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out/vm$i ${shard[i]}" \
+		>"$out/vm$i.log" 2>&1 &
+	pids[i]=$!
+done
+
+kp=0 kf=0 sp=0 sf=0 extra=0
+for ((i = 0; i < vms; i++)); do
+	vm_rc=0
+	wait "${pids[i]}" || vm_rc=$?
+	echo "===== VM $i"
+	cat "$out/vm$i.log"
+	p=0 f=0 q=0 g=0
+	if [ -f "$out/vm$i/counts" ]; then
+		read -r p f q g <"$out/vm$i/counts"
+	else
+		echo "check: VM $i wrote no results (exit $vm_rc; log: $out/vm$i/console.log)"
+	fi
+	# KUnit ran in every VM: count its cases once, and a failure seen in
+	# any of them.
+	if [ "$i" = 0 ]; then
+		kp=$p
+	fi
+	[ "$f" -le "$kf" ] || kf=$f
+	sp=$((sp + q)) sf=$((sf + g))
+	if [ $vm_rc != 0 ] && [ $((f + g)) = 0 ]; then
+		echo "check: VM $i failed (exit $vm_rc) with no failed test: counted as one failure"
+		extra=$((extra + 1))
+	fi
+done
 echo "check: KUnit $kp passed, $kf failed; kselftests $sp passed, $sf failed; $(( $(date +%s) - start )) s"
 passed=$((kp + sp))
 failed=$((kf + sf + extra))
