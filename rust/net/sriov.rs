@@ -44,6 +44,11 @@ pub(crate) trait SriovOps: Send + Sync + 'static {
 struct Tables {
     #[pin]
     bus: Opaque<bindings::bus_type>,
+    /// The `svnic` driver, bound to every device on the bus: it is what
+    /// `/sys/class/net/DEV/device/driver` names, and devlink needs a
+    /// device's driver.
+    #[pin]
+    driver: Opaque<bindings::device_driver>,
     #[pin]
     pf_type: Opaque<bindings::device_type>,
     #[pin]
@@ -64,8 +69,8 @@ struct Tables {
 ///
 /// # Invariants
 ///
-/// `tables.bus` is registered until `drop`; the device types and attributes
-/// live as long as the bus.
+/// `tables.bus` and `tables.driver` are registered until `drop`; the device
+/// types and attributes live as long as the bus.
 pub(crate) struct Bus<T: SriovOps> {
     tables: Pin<KBox<Tables>>,
     _p: PhantomData<T>,
@@ -88,6 +93,16 @@ impl<T: SriovOps> Bus<T> {
                         ptr::write_bytes(b, 0, 1);
                         (*b).name = c"svnic".as_char_ptr();
                         (*b).num_vf = Some(num_vf_callback::<T>);
+                    }
+                }),
+                driver <- Opaque::ffi_init(|d: *mut bindings::device_driver| {
+                    // SAFETY: As above; the bus is set below.
+                    unsafe {
+                        ptr::write_bytes(d, 0, 1);
+                        (*d).name = c"svnic".as_char_ptr();
+                        // Devices are bound by their owner's lifetime, not
+                        // through sysfs.
+                        (*d).suppress_bind_attrs = true;
                     }
                 }),
                 pf_type <- Opaque::ffi_init(|t: *mut bindings::device_type| {
@@ -132,9 +147,18 @@ impl<T: SriovOps> Bus<T> {
             let groups = &mut *tables.groups.get();
             groups[0] = tables.group.get();
             (*tables.pf_type.get()).groups = groups.as_mut_ptr();
+            (*tables.driver.get()).bus = tables.bus.get();
         }
         // SAFETY: The bus table is pinned and outlives the registration.
         to_result(unsafe { bindings::bus_register(tables.bus.get()) })?;
+        // SAFETY: The driver table is pinned, its bus registered. With no
+        // `match` or `probe` callback, it binds every device added to the
+        // bus, synchronously in `device_add`.
+        if let Err(e) = to_result(unsafe { bindings::driver_register(tables.driver.get()) }) {
+            // SAFETY: Registered just above, no device on it yet.
+            unsafe { bindings::bus_unregister(tables.bus.get()) };
+            return Err(e);
+        }
         // INVARIANT: registered above.
         Ok(Self {
             tables,
@@ -145,9 +169,13 @@ impl<T: SriovOps> Bus<T> {
 
 impl<T: SriovOps> Drop for Bus<T> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the bus is registered; every device
-        // on it was unregistered by its owner before the module gets here.
-        unsafe { bindings::bus_unregister(self.tables.bus.get()) };
+        // SAFETY: By the type invariant the bus and its driver are
+        // registered; every device on the bus was unregistered by its owner
+        // before the module gets here.
+        unsafe {
+            bindings::driver_unregister(self.tables.driver.get());
+            bindings::bus_unregister(self.tables.bus.get());
+        }
     }
 }
 
