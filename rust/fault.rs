@@ -27,7 +27,12 @@
 //! - VF `stall_tx` (0 or 1): the VF's TX queue stops moving, like a hung
 //!   DMA engine: frames stay on the ring, the queue fills and stops, and the
 //!   TX watchdog fires. The reset that recovers the queue clears the fault.
-//! - VF `tx_timeouts` (read-only): TX watchdog timeouts the VF recovered from.
+//! - VF `tx_timeouts` (read-only): TX watchdog timeouts of the VF. Each is
+//!   reported to the PF's devlink `tx` health reporter, whose recovery
+//!   resets the queue.
+//! - VF `tx_hung` (read-only, 0 or 1): the watchdog fired and the queue is
+//!   not reset yet (with `auto_recover false`, until `devlink health
+//!   recover`).
 //! - VF `fail_ring_alloc` (default 0): the next N ring allocations of the
 //!   VF's `ethtool -G` fail with ENOMEM, counting down (the PF's knob does
 //!   the same for the PF's own resizes).
@@ -176,6 +181,9 @@ impl PfFaults {
 pub(crate) struct VfFaults {
     stall_tx: Atomic<u32>,
     tx_timeouts: Atomic<u64>,
+    tx_hung: Atomic<u32>,
+    /// A timeout the service task has not reported to devlink yet.
+    tx_unreported: Atomic<u32>,
     fail_ring_alloc: Atomic<u32>,
 }
 
@@ -184,6 +192,8 @@ impl VfFaults {
         Self {
             stall_tx: Atomic::new(0),
             tx_timeouts: Atomic::new(0),
+            tx_hung: Atomic::new(0),
+            tx_unreported: Atomic::new(0),
             fail_ring_alloc: Atomic::new(0),
         }
     }
@@ -193,6 +203,7 @@ impl VfFaults {
         dir.scope(Self::new(), name, |f, d| {
             d.read_write_file(c"stall_tx", &f.stall_tx);
             d.read_only_file(c"tx_timeouts", &f.tx_timeouts);
+            d.read_only_file(c"tx_hung", &f.tx_hung);
             d.read_write_file(c"fail_ring_alloc", &f.fail_ring_alloc);
         })
     }
@@ -211,11 +222,34 @@ impl VfFaults {
         self.stall_tx.load(Relaxed) != 0
     }
 
-    /// The TX queue timed out and is being reset: counts the timeout and
-    /// clears a stall (the reset is what a hung engine needs). Returns
-    /// whether the stall was injected.
-    pub(crate) fn tx_reset(&self) -> bool {
+    /// The TX watchdog found the queue hung: counts it; the queue is hung
+    /// until [`VfFaults::tx_reset`], and the timeout is to be reported.
+    pub(crate) fn tx_timed_out(&self) {
         self.tx_timeouts.add(1u64, Relaxed);
+        self.tx_hung.store(1, Relaxed);
+        self.tx_unreported.store(1, Relaxed);
+    }
+
+    /// Whether a timeout waits to be reported; it is reported once.
+    pub(crate) fn take_tx_unreported(&self) -> bool {
+        self.tx_unreported.xchg(0, Relaxed) != 0
+    }
+
+    /// Whether the queue timed out and was not reset since.
+    pub(crate) fn tx_hung(&self) -> bool {
+        self.tx_hung.load(Relaxed) != 0
+    }
+
+    /// How many times the TX watchdog fired.
+    pub(crate) fn tx_timeouts(&self) -> u64 {
+        self.tx_timeouts.load(Relaxed)
+    }
+
+    /// The TX queue is being reset: clears a stall (the reset is what a
+    /// hung engine needs) and the hang. Returns whether the stall was
+    /// injected.
+    pub(crate) fn tx_reset(&self) -> bool {
+        self.tx_hung.store(0, Relaxed);
         self.stall_tx.xchg(0, Relaxed) != 0
     }
 }
@@ -313,6 +347,23 @@ mod tests {
         assert!(f.tx_stalled());
         assert!(f.tx_reset());
         assert!(!f.tx_stalled());
-        assert_eq!(f.tx_timeouts.load(Relaxed), 2);
+    }
+
+    #[test]
+    fn a_timeout_is_reported_once_and_hangs_until_reset() {
+        let f = VfFaults::new();
+        assert!(!f.tx_hung());
+        assert!(!f.take_tx_unreported());
+        f.tx_timed_out();
+        assert!(f.tx_hung());
+        assert!(f.take_tx_unreported());
+        assert!(!f.take_tx_unreported());
+        // Not recovered (auto_recover off): the next timeout reports again.
+        f.tx_timed_out();
+        assert!(f.take_tx_unreported());
+        assert!(f.tx_hung());
+        assert!(!f.tx_reset());
+        assert!(!f.tx_hung());
+        assert_eq!(f.tx_timeouts(), 2);
     }
 }

@@ -16,6 +16,7 @@ use crate::{
     fdb::{PortId, SwitchMode},
     net::{
         device::{Device, DeviceRef},
+        devlink::{Devlink, DevlinkOps, EswitchMode, Fmsg},
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         link::{self, ExtAck, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
         napi::Napi,
@@ -355,6 +356,54 @@ impl EthtoolOps for Pf {
     }
 }
 
+impl DevlinkOps for Pf {
+    fn eswitch_mode(&self) -> EswitchMode {
+        EswitchMode::Legacy
+    }
+
+    fn set_eswitch_mode(&self, mode: EswitchMode, extack: &ExtAck) -> Result {
+        match mode {
+            EswitchMode::Legacy => Ok(()),
+            EswitchMode::Switchdev | EswitchMode::SwitchdevInactive => Err(extack.fail(
+                EOPNOTSUPP,
+                c"svnic: only the legacy eswitch mode exists (switchdev is not implemented yet)",
+            )),
+        }
+    }
+
+    fn tx_recover(&self, vf: Option<u16>, _extack: &ExtAck) -> Result {
+        let vfs = self.vfs.lock();
+        for (i, r) in vfs.netdevs.iter().enumerate() {
+            if vf.is_some_and(|vf| usize::from(vf) != i) {
+                continue;
+            }
+            if let Some(state) = r.state() {
+                state.reset_tx(r.dev());
+            }
+        }
+        Ok(())
+    }
+
+    fn tx_diagnose(&self, fmsg: &mut Fmsg<'_>) -> Result {
+        self.tx_dump(None, fmsg)
+    }
+
+    fn tx_dump(&self, vf: Option<u16>, fmsg: &mut Fmsg<'_>) -> Result {
+        let vfs = self.vfs.lock();
+        fmsg.arr_start(c"vfs");
+        for (i, r) in vfs.netdevs.iter().enumerate() {
+            if vf.is_some_and(|vf| usize::from(vf) != i) {
+                continue;
+            }
+            if let Some(state) = r.state() {
+                state.tx_health(r.dev(), fmsg);
+            }
+        }
+        fmsg.arr_end();
+        Ok(())
+    }
+}
+
 impl link::Driver for Pf {
     const KIND: &'static CStr = c"svnic";
 
@@ -408,7 +457,14 @@ impl link::Driver for Pf {
         }
     }
 
-    fn service(&self) {
+    fn service(&self, devlink: &Devlink<Self>) {
+        // TX watchdog timeouts of the VFs go to devlink health, whose
+        // recovery (`tx_recover`) takes the VF lock: not held here.
+        for vf in 0..self.num_vfs.load(Relaxed) {
+            if self.with_vf(vf, |state, _| Ok(state.take_tx_timeout())) == Ok(true) {
+                devlink.report_tx_timeout(vf);
+            }
+        }
         // The uplink's link state is re-read whatever the notifications
         // said, as a NIC driver's watchdog polls the PHY; a change found
         // is passed on like a notification (late ones stay late).

@@ -20,9 +20,10 @@ use crate::{
     filter::RxFilter,
     net::{
         device::Device,
+        devlink::Fmsg,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         link::{ExtAck, VfInfo, VfLinkState},
-        napi::{Napi, Timer},
+        napi::{bh_disabled, Napi, Timer},
         netdev::Standalone,
         ops::{LinkStats, NetdevOps},
         skb::SkBuff,
@@ -128,6 +129,53 @@ impl Vf {
             promisc: AtomicBool::new(false),
             faults <- VfFaults::scope(debugfs, name),
         }? Error))
+    }
+
+    /// Whether the TX watchdog fired since the last call (reported once).
+    pub(crate) fn take_tx_timeout(&self) -> bool {
+        self.faults.take_tx_unreported()
+    }
+
+    /// Resets the TX queue of netdev `dev` if it timed out and was not reset
+    /// since, as a NIC resets a hung ring: what it holds is dropped (and
+    /// counted), a stall is cleared, the queue restarts. Returns whether it
+    /// was reset. Process context.
+    pub(crate) fn reset_tx(&self, dev: &Device) -> bool {
+        if !self.faults.tx_hung() {
+            return false;
+        }
+        let injected = self.faults.tx_reset();
+        let dropped = ring::drain(&self.tx);
+        Counters::add(&self.stats.tx_dropped, dropped);
+        pr_info!(
+            "{}: TX queue reset{}, {} frames dropped\n",
+            dev.name(),
+            if injected { " (injected stall)" } else { "" },
+            dropped
+        );
+        bh_disabled(|| {
+            dev.wake_queue();
+            self.napi.schedule();
+        });
+        true
+    }
+
+    /// The TX queue's health, as one object (`devlink health diagnose`).
+    pub(crate) fn tx_health(&self, dev: &Device, fmsg: &mut Fmsg<'_>) {
+        let (len, size) = {
+            let ring = self.tx.lock();
+            (ring.len(), ring.size())
+        };
+        fmsg.obj_start();
+        fmsg.put_u32(c"vf", u32::from(self.index));
+        fmsg.put_bool(c"stopped", dev.queue_stopped());
+        fmsg.put_bool(c"hung", self.faults.tx_hung());
+        fmsg.put_bool(c"stall_injected", self.faults.tx_stalled());
+        fmsg.put_u32(c"ring_used", len);
+        fmsg.put_u32(c"ring_size", size);
+        fmsg.put_u64(c"timeouts", self.faults.tx_timeouts());
+        fmsg.put_u64(c"dropped", self.stats.tx_dropped.load(Relaxed));
+        fmsg.obj_end();
     }
 
     /// The link state configured by the PF.
@@ -512,19 +560,14 @@ impl NetdevOps for Vf {
     }
 
     fn tx_timeout(&self, dev: &Device, queue: u32) {
-        // Reset the TX queue, as a NIC resets a hung ring: what it holds is
-        // dropped (and counted), a stall is cleared, the queue restarts.
-        let injected = self.faults.tx_reset();
-        let dropped = ring::drain(&self.tx);
-        Counters::add(&self.stats.tx_dropped, dropped);
+        // Sleeping is not allowed here: mark the queue hung, and let the
+        // PF's service task report it to devlink health, whose recovery
+        // resets it (`Vf::reset_tx`).
+        self.faults.tx_timed_out();
         pr_warn!(
-            "{}: TX queue {} timed out{}; reset it, {} frames dropped\n",
+            "{}: TX queue {} timed out; reported to devlink health (reporter tx)\n",
             dev.name(),
-            queue,
-            if injected { " (injected stall)" } else { "" },
-            dropped
+            queue
         );
-        dev.wake_queue();
-        self.napi.schedule();
     }
 }

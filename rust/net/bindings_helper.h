@@ -20,6 +20,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/sysfs.h>
+#include <net/devlink.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 

@@ -200,3 +200,19 @@ void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_s
 {
 	dim_update_sample(event_ctr, packets, bytes, s);
 }
+
+struct devlink *svnic_devlink_alloc(const struct devlink_ops *ops, size_t priv_size,
+				    struct device *dev)
+{
+	return devlink_alloc(ops, priv_size, dev);
+}
+
+void svnic_local_bh_disable(void)
+{
+	local_bh_disable();
+}
+
+void svnic_local_bh_enable(void)
+{
+	local_bh_enable();
+}

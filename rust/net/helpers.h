@@ -13,6 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
+#include <net/devlink.h>
 #include <net/netlink.h>
 
 void *svnic_netdev_priv(const struct net_device *dev);
@@ -54,6 +55,10 @@ void svnic_init_delayed_work(struct delayed_work *dw, work_func_t fn);
 bool svnic_schedule_delayed_work_ms(struct delayed_work *dw, unsigned int ms);
 const char *svnic_dev_name(const struct device *dev);
 void svnic_init_work(struct work_struct *work, work_func_t fn);
+void svnic_local_bh_disable(void);
+void svnic_local_bh_enable(void);
+struct devlink *svnic_devlink_alloc(const struct devlink_ops *ops, size_t priv_size,
+				    struct device *dev);
 void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_sample *s);
 
 #endif /* SVNIC_HELPERS_H */

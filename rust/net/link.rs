@@ -30,6 +30,7 @@
 use super::{
     bindings,
     device::{Device, DeviceRef},
+    devlink::{Devlink, DevlinkOps},
     napi::Napi,
     netdev::{DevRef, Standalone},
     ops::{Lookup, NetdevOps, Trampolines},
@@ -151,7 +152,7 @@ pub(crate) enum VfChange {
 }
 
 /// A link type stacked on an uplink, with SR-IOV virtual functions.
-pub(crate) trait Driver: NetdevOps {
+pub(crate) trait Driver: NetdevOps + DevlinkOps {
     /// The link kind, as in `ip link add ... type KIND`.
     const KIND: &'static CStr;
 
@@ -171,8 +172,9 @@ pub(crate) trait Driver: NetdevOps {
     /// The uplink's carrier or state changed. Under RTNL.
     fn uplink_changed(&self);
 
-    /// The periodic service task ([`SERVICE_PERIOD_MS`]). Under RTNL.
-    fn service(&self);
+    /// The periodic service task ([`SERVICE_PERIOD_MS`]), with the PF's
+    /// devlink instance to report to. Under RTNL.
+    fn service(&self, devlink: &Devlink<Self>);
 
     /// A frame arrived on the uplink (BH context, under RCU).
     fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction;
@@ -272,6 +274,8 @@ impl<T: Driver> Sriov<'_, T> {
 /// before the PF device, its parent.
 #[pin_data]
 pub(crate) struct Port<T: Driver> {
+    /// The devlink instance; goes first, since it calls into `state`.
+    devlink: SetOnce<Devlink<T>>,
     #[pin]
     state: T,
     pf_dev: SetOnce<PfDevice>,
@@ -306,6 +310,18 @@ impl<T: Driver> Port<T> {
         // SAFETY: `dev` is not registered yet; SET_NETDEV_DEV.
         unsafe { (*self.dev).dev.parent = pf.as_raw() };
         if !self.pf_dev.populate(pf) {
+            return Err(EBUSY);
+        }
+        Ok(())
+    }
+
+    /// Registers the PF's devlink instance on its device. Under RTNL.
+    fn add_devlink(&self) -> Result {
+        let pf = self.pf_dev.as_ref().ok_or(ENODEV)?;
+        // SAFETY: The PF device and the state outlive the instance: fields
+        // drop in declaration order, and `devlink` comes first.
+        let devlink = unsafe { Devlink::new(pf.as_raw(), &self.state) }?;
+        if !self.devlink.populate(devlink) {
             return Err(EBUSY);
         }
         Ok(())
@@ -352,8 +368,8 @@ impl<T: Driver> Port<T> {
             port.service_queue(SERVICE_RETRY_MS);
             return;
         }
-        if port.live.load(Ordering::Relaxed) {
-            port.state.service();
+        if let (true, Some(devlink)) = (port.live.load(Ordering::Relaxed), port.devlink.as_ref()) {
+            port.state.service(devlink);
         }
         // SAFETY: Taken above.
         unsafe { bindings::rtnl_unlock() };
@@ -630,6 +646,7 @@ impl<T: Driver> Adapter<T> {
             let init = T::new(this, uplink, &ctx)?;
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
+                    devlink: SetOnce::new(),
                     state <- init,
                     pf_dev: SetOnce::new(),
                     dev,
@@ -667,6 +684,11 @@ impl<T: Driver> Adapter<T> {
                 // the port.
                 unsafe { bindings::unregister_netdevice_queue(dev, ptr::null_mut()) };
                 return Err(e);
+            }
+            if let Err(e) = port.add_devlink() {
+                // SAFETY: As above.
+                unsafe { bindings::unregister_netdevice_queue(dev, ptr::null_mut()) };
+                return Err(extack.fail(e, c"svnic: cannot register the PF's devlink instance"));
             }
             port.live.store(true, Ordering::Relaxed);
             // SAFETY: Registered, state set.

@@ -12,6 +12,7 @@
 
 pub(crate) mod bindings;
 pub(crate) mod device;
+pub(crate) mod devlink;
 pub(crate) mod dim;
 pub(crate) mod ethtool;
 pub(crate) mod link;

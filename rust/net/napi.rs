@@ -250,3 +250,15 @@ impl PinnedDrop for Napi {
         unsafe { bindings::svnic_netif_napi_del(self.as_raw()) };
     }
 }
+
+/// Runs `f` with bottom halves disabled: what process context does around
+/// raising a softirq (scheduling a poll, waking a queue), so that it runs
+/// when `f` returns.
+pub(crate) fn bh_disabled<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: No precondition; paired with the enable below.
+    unsafe { bindings::svnic_local_bh_disable() };
+    let r = f();
+    // SAFETY: Disabled above.
+    unsafe { bindings::svnic_local_bh_enable() };
+    r
+}
