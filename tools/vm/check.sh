@@ -35,7 +35,7 @@ declare -A weight=(
 	[bad_input.sh]=716 [stress.sh]=639 [faults.sh]=462 [ethtool.sh]=418
 	[vf_vlan.sh]=204 [vf_knobs.sh]=187 [vf_rate.sh]=182 [vf_switch.sh]=169
 	[vf_filter.sh]=158 [pf_teardown.sh]=128 [vf_vepa.sh]=115
-	[pf_ping.sh]=85 [pf_refusals.sh]=69
+	[pf_ping.sh]=85 [pf_refusals.sh]=69 [devlink.sh]=150
 )
 tests=("$@")
 if [ ${#tests[@]} = 0 ]; then

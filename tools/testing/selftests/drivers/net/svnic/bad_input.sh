@@ -41,11 +41,13 @@ numvfs_write()
 # addresses and VF configurations, every PF's sriov_numvfs, the devices on
 # the svnic bus; with STATE_VF=I also VF I's netdev (in its namespace),
 # with STATE_HWMODE=1 the switch mode, with STATE_ETHTOOL="OPTION:DEV ..."
-# what `ethtool OPTION DEV` shows (-g rings, -c coalescing, -l channels).
+# what `ethtool OPTION DEV` shows (-g rings, -c coalescing, -l channels),
+# with STATE_DEVLINK=1 the PF's eswitch mode and tx health reporter.
 # Few processes: under emulation with a debug kernel each costs a second.
 STATE_VF=
 STATE_HWMODE=
 STATE_ETHTOOL=
+STATE_DEVLINK=
 state()
 {
 	local f n e
@@ -63,6 +65,10 @@ state()
 	for e in $STATE_ETHTOOL; do
 		svnic_ethtool "${e#*:}" "${e%%:*}"
 	done
+	if [ -n "$STATE_DEVLINK" ]; then
+		devlink -j dev eswitch show "$DL"
+		devlink -j health show "$DL" reporter tx
+	fi
 }
 
 # baseline: what refused() compares with (the state at the start of a test).
@@ -581,6 +587,56 @@ test_channels()
 	log_test "ethtool -L: EOPNOTSUPP (the core refuses)"
 }
 
+## devlink of the PF: svnic refuses the switchdev mode; the devlink core
+## refuses what svnic has no operation or object for, with no extack.
+
+test_eswitch_switchdev()
+{
+	RET=0
+	STATE_DEVLINK=1
+	baseline
+	refused "Operation not supported" "svnic: only the legacy eswitch mode exists" -- \
+		devlink dev eswitch set "$DL" mode switchdev
+	refused "Operation not supported" "svnic: only the legacy eswitch mode exists" -- \
+		devlink dev eswitch set "$DL" mode switchdev_inactive
+	STATE_DEVLINK=
+	log_test "devlink eswitch mode switchdev: EOPNOTSUPP, extack"
+}
+
+test_eswitch_inline_encap()
+{
+	RET=0
+	STATE_DEVLINK=1
+	baseline
+	refused "Operation not supported" -- devlink dev eswitch set "$DL" inline-mode link
+	refused "Operation not supported" -- devlink dev eswitch set "$DL" encap-mode basic
+	STATE_DEVLINK=
+	log_test "devlink eswitch inline-mode, encap-mode: EOPNOTSUPP (the core refuses)"
+}
+
+test_devlink_param()
+{
+	RET=0
+	STATE_DEVLINK=1
+	baseline
+	refused "Invalid argument" -- devlink dev param show "$DL" name max_macs
+	refused "Invalid argument" -- devlink dev param set "$DL" name max_macs value 8 cmode driverinit
+	STATE_DEVLINK=
+	log_test "devlink dev param of an unknown parameter: EINVAL (the core refuses)"
+}
+
+test_health_reporter()
+{
+	RET=0
+	STATE_DEVLINK=1
+	baseline
+	refused "Invalid argument" -- devlink health recover "$DL" reporter rx
+	refused "Invalid argument" -- devlink health set "$DL" reporter fw auto_recover false
+	refused "Operation not supported" -- devlink health test "$DL" reporter tx
+	STATE_DEVLINK=
+	log_test "devlink health of an unknown reporter: EINVAL; test of tx: EOPNOTSUPP (the core refuses)"
+}
+
 ## Privilege isolation
 
 # Runs a command in NS_HOST without CAP_NET_ADMIN (gone from the bounding
@@ -629,7 +685,9 @@ require_command python3
 require_command setpriv
 require_command unshare
 require_command ethtool
+require_command devlink
 svnic_topo
+DL=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
 svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
 setup || { log_test_skip "VF setup" "cannot assign VF0's MAC"; exit "$ksft_fail"; }
 test_no_uplink
@@ -671,6 +729,10 @@ test_coalesce_frames_over
 test_coalesce_both_zero
 test_coalesce_unsupported
 test_channels
+test_eswitch_switchdev
+test_eswitch_inline_encap
+test_devlink_param
+test_health_reporter
 test_no_cap_net_admin
 test_user_namespace
 exit "$EXIT_STATUS"

@@ -15,18 +15,6 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 DBG=/sys/kernel/debug/svnic
 
-# pf_dbg: debugfs directory of pf0 (named after its device on the bus).
-pf_dbg()
-{
-	echo "$DBG/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
-}
-
-# vf_dbg I: debugfs directory of VF I.
-vf_dbg()
-{
-	echo "$DBG/$(basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0/device/virtfn$1")")"
-}
-
 set_numvfs()
 {
 	ip netns exec "$NS_HOST" bash -c "echo $1 > $(svnic_sysfs pf0 sriov_numvfs)"
@@ -49,7 +37,7 @@ no_vf_left()
 		echo "virtfn links left"
 		return 1
 	fi
-	if ls "$DBG" | grep -q "^$(basename "$(pf_dbg)")vf"; then
+	if ls "$DBG" | grep -q "^$(basename "$(svnic_pf_dbg)")vf"; then
 		echo "VF debugfs directories left"
 		return 1
 	fi
@@ -68,20 +56,20 @@ vfs_pass()
 test_debugfs()
 {
 	RET=0
-	[ -d "$(pf_dbg)" ]
-	check_err $? "no debugfs directory $(pf_dbg)"
-	[ "$(cat "$(pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ] &&
-		[ "$(cat "$(pf_dbg)/drop_uplink_events")" = 0 ] &&
-		[ "$(cat "$(pf_dbg)/delay_uplink_events")" = 0 ]
+	[ -d "$(svnic_pf_dbg)" ]
+	check_err $? "no debugfs directory $(svnic_pf_dbg)"
+	[ "$(cat "$(svnic_pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ] &&
+		[ "$(cat "$(svnic_pf_dbg)/drop_uplink_events")" = 0 ] &&
+		[ "$(cat "$(svnic_pf_dbg)/delay_uplink_events")" = 0 ]
 	check_err $? "the PF's fault knobs are not off by default"
-	svnic_expect_fail "Invalid argument" bash -c "echo many > $(pf_dbg)/fail_ring_alloc"
+	svnic_expect_fail "Invalid argument" bash -c "echo many > $(svnic_pf_dbg)/fail_ring_alloc"
 	log_test "faults: debugfs knobs of the PF exist, default off, refuse junk"
 }
 
 test_fail_vf_create()
 {
 	RET=0
-	echo 2 >"$(pf_dbg)/fail_vf_create"
+	echo 2 >"$(svnic_pf_dbg)/fail_vf_create"
 	svnic_expect_fail "Cannot allocate memory" set_numvfs 4
 	no_vf_left
 	check_err $? "a failed sriov_numvfs write left VFs behind"
@@ -93,21 +81,21 @@ test_fail_vf_create()
 	set_numvfs 2
 	check_err $? "2 VFs failed although only VF 2 fails"
 	set_numvfs 0
-	echo -1 >"$(pf_dbg)/fail_vf_create"
+	echo -1 >"$(svnic_pf_dbg)/fail_vf_create"
 	log_test "faults: VF creation failing at VF 2 unwinds with ENOMEM"
 }
 
 test_fail_ring_alloc()
 {
 	RET=0
-	echo 2 >"$(pf_dbg)/fail_ring_alloc"
+	echo 2 >"$(svnic_pf_dbg)/fail_ring_alloc"
 	svnic_expect_fail "Cannot allocate memory" set_numvfs 2
 	no_vf_left
 	check_err $? "a failed ring allocation left VFs behind"
 	svnic_expect_fail "Cannot allocate memory" set_numvfs 2
 	no_vf_left
 	check_err $? "the second failed ring allocation left VFs behind"
-	[ "$(cat "$(pf_dbg)/fail_ring_alloc")" = 0 ]
+	[ "$(cat "$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ]
 	check_err $? "fail_ring_alloc did not count down to 0"
 	vfs_pass 2
 	check_err $? "VFs made after the failures do not pass traffic"
@@ -141,14 +129,14 @@ test_fail_ring_resize()
 {
 	RET=0
 	local knob
-	knob=$(vf_dbg 0)/fail_ring_alloc
+	knob=$(svnic_vf_dbg 0)/fail_ring_alloc
 	[ "$(cat "$knob")" = 0 ]
 	check_err $? "the VF's fail_ring_alloc is not 0 by default"
 	# Both rings (the RX allocation fails), then the TX ring alone.
 	resize_fails "$knob" pf0v0 rx 1024 tx 1024
 	resize_fails "$knob" pf0v0 tx 2048
 	# The PF's own knob fails the PF's resize.
-	resize_fails "$(pf_dbg)/fail_ring_alloc" pf0 rx 1024
+	resize_fails "$(svnic_pf_dbg)/fail_ring_alloc" pf0 rx 1024
 	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null &&
 		ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null &&
 		ip netns exec "$NS_PEER" ping -c 1 -W 3 192.0.2.1 >/dev/null
@@ -171,46 +159,30 @@ tx_timeout_count()
 	ip netns exec "$(svnic_vf_ns "$1")" cat "/sys/class/net/pf0v$1/queues/tx-0/tx_timeout"
 }
 
-# fill_stalled VF-INDEX: sends 700 broadcast frames (more than the TX ring
-# holds) from the VF through a packet socket, as fast as the qdisc takes
-# them.
-fill_stalled()
-{
-	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
-	import socket, sys
-	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-	# Frames held by the stalled ring count against the socket: room for
-	# all of them, and never block.
-	s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
-	s.setblocking(False)
-	s.bind((sys.argv[1], 0))
-	frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
-	for _ in range(int(sys.argv[2])):
-	    try:
-	        s.send(frame)
-	    except OSError:
-	        pass
-	EOF
-}
-
 test_tx_stall()
 {
 	RET=0
 	local dbg drops0 t
-	dbg=$(vf_dbg 0)
+	dbg=$(svnic_vf_dbg 0)
 	[ "$(cat "$dbg/stall_tx")" = 0 ] && [ "$(cat "$dbg/tx_timeouts")" = 0 ]
 	check_err $? "the VF's fault knobs are not off by default"
 	drops0=$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)
 	echo 1 >"$dbg/stall_tx"
-	fill_stalled 0
+	svnic_fill_tx 0
 	# The watchdog looks every 5 s and fires once the queue has been
 	# stopped without progress for 5 s.
 	for ((t = 0; t < 60; t++)); do
 		[ "$(cat "$dbg/tx_timeouts")" -ge 1 ] && break
 		sleep 0.5
 	done
-	[ "$(cat "$dbg/tx_timeouts")" = 1 ]
-	check_err $? "the stalled queue was not reset once (tx_timeouts $(cat "$dbg/tx_timeouts"))"
+	# The PF's service task reports it to devlink health within a
+	# second, and the tx reporter's recovery resets the queue.
+	for ((t = 0; t < 50; t++)); do
+		[ "$(cat "$dbg/tx_hung")" = 0 ] && break
+		sleep 0.2
+	done
+	[ "$(cat "$dbg/tx_timeouts")" = 1 ] && [ "$(cat "$dbg/tx_hung")" = 0 ]
+	check_err $? "the stalled queue was not reset once (tx_timeouts $(cat "$dbg/tx_timeouts"), tx_hung $(cat "$dbg/tx_hung"))"
 	[ "$(tx_timeout_count 0)" -ge 1 ]
 	check_err $? "the core's tx_timeout counter did not move"
 	[ "$(cat "$dbg/stall_tx")" = 0 ]
@@ -224,18 +196,6 @@ test_tx_stall()
 	log_test "faults: stalled TX queue found by the watchdog, reset, passes traffic"
 }
 
-# wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
-wait_for()
-{
-	local n=$(($1 * 5))
-	shift
-	while ((n-- > 0)); do
-		"$@" && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 vf0_carrier_is()
 {
 	[ "$(ip netns exec "$(svnic_vf_ns 0)" cat /sys/class/net/pf0v0/carrier)" = "$1" ]
@@ -243,7 +203,7 @@ vf0_carrier_is()
 
 events_dropped_is()
 {
-	[ "$(cat "$(pf_dbg)/uplink_events_dropped")" = "$1" ]
+	[ "$(cat "$(svnic_pf_dbg)/uplink_events_dropped")" = "$1" ]
 }
 
 test_dropped_uplink_event()
@@ -251,29 +211,29 @@ test_dropped_uplink_event()
 	RET=0
 	vf0_carrier_is 1
 	check_err $? "VF0 (state auto) has no carrier to begin with"
-	echo 1 >"$(pf_dbg)/drop_uplink_events"
+	echo 1 >"$(svnic_pf_dbg)/drop_uplink_events"
 	ip -n "$NS_PEER" link set peer0 down
 	# Link changes reach notifiers through linkwatch (up to a second).
-	wait_for 5 events_dropped_is 1
+	svnic_wait_for 5 events_dropped_is 1
 	check_err $? "the uplink's carrier loss was not dropped"
 	# Lost notification: the service task (every second) repairs it.
-	wait_for 5 vf0_carrier_is 0
+	svnic_wait_for 5 vf0_carrier_is 0
 	check_err $? "VF0 kept its carrier after the uplink lost its own"
-	[ "$(cat "$(pf_dbg)/drop_uplink_events")" = 0 ]
+	[ "$(cat "$(svnic_pf_dbg)/drop_uplink_events")" = 0 ]
 	check_err $? "drop_uplink_events did not count down"
 	ip -n "$NS_PEER" link set peer0 up
-	wait_for 5 vf0_carrier_is 1
+	svnic_wait_for 5 vf0_carrier_is 1
 	check_err $? "VF0 did not get its carrier back"
 	events_dropped_is 1
 	check_err $? "a notification was dropped that should not have been"
-	wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	svnic_wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
 	check_err $? "VF0 cannot reach the peer after the uplink came back"
 	log_test "faults: a lost uplink notification is repaired by the service task"
 }
 
 events_delayed_is()
 {
-	[ "$(cat "$(pf_dbg)/uplink_events_delayed")" -ge "$1" ]
+	[ "$(cat "$(svnic_pf_dbg)/uplink_events_delayed")" -ge "$1" ]
 }
 
 now_ms()
@@ -300,7 +260,7 @@ test_delayed_uplink_events()
 {
 	RET=0
 	local dbg ms n start
-	dbg=$(pf_dbg)
+	dbg=$(svnic_pf_dbg)
 	vf0_carrier_is 1
 	check_err $? "VF0 (state auto) has no carrier to begin with"
 	echo 4000 >"$dbg/delay_uplink_events"
@@ -310,7 +270,7 @@ test_delayed_uplink_events()
 	# clocks' rounding). The service task (every second) delivers it then.
 	start=$(now_ms)
 	ip -n "$NS_PEER" link set peer0 down
-	wait_for 5 events_delayed_is 1
+	svnic_wait_for 5 events_delayed_is 1
 	check_err $? "the uplink's carrier loss was not delayed"
 	ms=$(carrier_after_ms "$start" 0)
 	check_err $? "a delayed notification was never delivered"
@@ -323,7 +283,7 @@ test_delayed_uplink_events()
 	echo 10000 >"$dbg/delay_uplink_events"
 	n=$(cat "$dbg/uplink_events_delayed")
 	ip -n "$NS_PEER" link set peer0 up
-	wait_for 5 events_delayed_is $((n + 1))
+	svnic_wait_for 5 events_delayed_is $((n + 1))
 	check_err $? "the uplink's carrier gain was not delayed"
 	start=$(now_ms)
 	ip -n "$NS_PEER" link set peer0 down
@@ -334,9 +294,9 @@ test_delayed_uplink_events()
 	check_err $? "a stale carrier was delivered after the uplink went down again"
 	echo 0 >"$dbg/delay_uplink_events"
 	ip -n "$NS_PEER" link set peer0 up
-	wait_for 5 vf0_carrier_is 1
+	svnic_wait_for 5 vf0_carrier_is 1
 	check_err $? "VF0 did not get its carrier back with the delay off"
-	wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	svnic_wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
 	check_err $? "VF0 cannot reach the peer after the uplink came back"
 	log_test "faults: late uplink notifications are delivered when due, never stale"
 }
@@ -344,10 +304,10 @@ test_delayed_uplink_events()
 test_stalled_teardown()
 {
 	RET=0
-	echo 1 >"$(vf_dbg 1)/stall_tx"
-	fill_stalled 1
+	echo 1 >"$(svnic_vf_dbg 1)/stall_tx"
+	svnic_fill_tx 1
 	# Removed while stalled: before the watchdog resets the queue.
-	[ "$(cat "$(vf_dbg 1)/tx_timeouts")" = 0 ]
+	[ "$(cat "$(svnic_vf_dbg 1)/tx_timeouts")" = 0 ]
 	check_err $? "the watchdog fired before the removal; the test raced"
 	set_numvfs 0
 	check_err $? "removing VFs with a stalled, full queue failed"
@@ -362,12 +322,12 @@ test_shrink_stalled_ring()
 {
 	RET=0
 	local dbg ns d0 d1 n
-	dbg=$(vf_dbg 0)
+	dbg=$(svnic_vf_dbg 0)
 	ns=$(svnic_vf_ns 0)
 	echo 1 >"$dbg/stall_tx"
 	# 200 frames wait on the 512-slot ring: it is not full, so the queue
 	# runs and the TX watchdog stays quiet (a reset would drop them all).
-	fill_stalled 0 200
+	svnic_fill_tx 0 200
 	d0=$(svnic_ethtool_stats pf0v0 tx_dropped)
 	svnic_ethtool pf0v0 -G tx 64
 	check_err $? "ethtool -G tx 64 refused with frames on the TX ring"

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Stress, bounded in time: traffic floods through the eswitch while, in
-# loops, sriov_numvfs goes 0 <-> N, VFs move between namespaces and the
+# loops, sriov_numvfs goes 0 <-> N (while devlink health diagnoses and
+# recovers the VFs' TX queues and the eswitch mode is set), VFs move between namespaces and the
 # namespaces are deleted, several processes set VF knobs at once, the
 # switch flips between VEB and VEPA, the uplink is deleted and re-created,
 # the PF is deleted, and the module is unloaded with everything live. After
@@ -54,11 +55,26 @@ all_queues_pass()
 	done
 }
 
+# devlink_loop SECONDS: devlink requests on the PF's instance that walk
+# the VFs (diagnose, recover) or touch the eswitch, in the background.
+devlink_loop()
+{
+	local dl end=$((SECONDS + $1))
+	dl=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
+	while ((SECONDS < end)); do
+		devlink health diagnose "$dl" reporter tx
+		devlink health recover "$dl" reporter tx
+		devlink dev eswitch set "$dl" mode legacy
+		devlink dev eswitch show "$dl"
+	done >/dev/null 2>&1 &
+}
+
 test_numvfs_churn()
 {
 	RET=0
 	local r
 	flood 20
+	devlink_loop 20
 	for ((r = 0; r < ROUNDS; r++)); do
 		set_numvfs 0 || check_err 1 "numvfs 0 failed in round $r"
 		set_numvfs "$NVF" || check_err 1 "numvfs $NVF failed in round $r"
@@ -68,7 +84,7 @@ test_numvfs_churn()
 	wait
 	all_queues_pass
 	check_err $? "a queue stopped passing traffic after numvfs churn"
-	log_test "stress: sriov_numvfs 0 <-> $NVF $ROUNDS times under traffic"
+	log_test "stress: sriov_numvfs 0 <-> $NVF $ROUNDS times under traffic and devlink requests"
 }
 
 test_concurrent_knobs()

@@ -166,3 +166,49 @@ svnic_ethtool_stats()
 			print ""
 		}'
 }
+
+# svnic_pf_dbg: the debugfs directory of pf0's fault knobs.
+svnic_pf_dbg()
+{
+	echo "/sys/kernel/debug/svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+}
+
+# svnic_vf_dbg I: the debugfs directory of VF I's fault knobs.
+svnic_vf_dbg()
+{
+	echo "/sys/kernel/debug/svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0/device/virtfn$1")")"
+}
+
+# svnic_wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
+svnic_wait_for()
+{
+	local n=$(($1 * 5))
+	shift
+	while ((n-- > 0)); do
+		"$@" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# svnic_fill_tx VF-INDEX [N]: sends N (default 700, more than a TX ring
+# holds) broadcast frames from the VF through a packet socket, as fast as
+# the qdisc takes them.
+svnic_fill_tx()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+	# Frames held by a stalled ring count against the socket: room for
+	# all of them, and never block.
+	s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
+	s.setblocking(False)
+	s.bind((sys.argv[1], 0))
+	frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
+	for _ in range(int(sys.argv[2])):
+	    try:
+	        s.send(frame)
+	    except OSError:
+	        pass
+	EOF
+}
