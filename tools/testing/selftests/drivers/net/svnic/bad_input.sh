@@ -597,8 +597,6 @@ test_eswitch_switchdev()
 	baseline
 	refused "Operation not supported" "svnic: only the legacy eswitch mode exists" -- \
 		devlink dev eswitch set "$DL" mode switchdev
-	refused "Operation not supported" "svnic: only the legacy eswitch mode exists" -- \
-		devlink dev eswitch set "$DL" mode switchdev_inactive
 	STATE_DEVLINK=
 	log_test "devlink eswitch mode switchdev: EOPNOTSUPP, extack"
 }

@@ -138,6 +138,6 @@ svnic_vfs 2 || exit "$ksft_skip"
 DL=$(dl_handle)
 test_instance
 test_auto_recover
-test_manual_recover
+in_defer_scope test_manual_recover
 test_gone_with_pf
 exit "$EXIT_STATUS"
