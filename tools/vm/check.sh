@@ -7,9 +7,11 @@
 # A build failure, a VM timeout or a kernel splat in a guest log counts as one
 # more failure. Exits non-zero if anything failed.
 #
-# The kselftests are split over SVNIC_CHECK_VMS (default 2) VMs that run at
-# the same time, balanced by how long each test took in a measured run. Every
-# VM loads the module, so KUnit runs in each; its cases are counted once.
+# The kselftests are split over SVNIC_CHECK_VMS VMs that run at the same
+# time, balanced by how long each test took in a measured run. Every VM loads
+# the module, so KUnit runs in each; its cases are counted once. A VM keeps
+# its 2 vCPUs busy under TCG (measured: two VMs on 2 cores took twice as long
+# per test as one), so the default is one VM per 2 host cores.
 #
 # Extra arguments name kselftest scripts to run instead of all of them.
 set -uo pipefail
@@ -18,7 +20,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 out=${SVNIC_OUT:-$repo/out/check}
 tdir=$repo/tools/testing/selftests/drivers/net/svnic
-vms=${SVNIC_CHECK_VMS:-2}
+vms=${SVNIC_CHECK_VMS:-$(($(nproc) / 2))}
 start=$(date +%s)
 
 rm -rf "$out"
@@ -35,7 +37,7 @@ declare -A weight=(
 	[bad_input.sh]=716 [stress.sh]=639 [faults.sh]=462 [ethtool.sh]=418
 	[vf_vlan.sh]=204 [vf_knobs.sh]=187 [vf_rate.sh]=182 [vf_switch.sh]=169
 	[vf_filter.sh]=158 [pf_teardown.sh]=128 [vf_vepa.sh]=115
-	[pf_ping.sh]=85 [pf_refusals.sh]=69 [devlink.sh]=150
+	[pf_ping.sh]=85 [pf_refusals.sh]=69 [devlink.sh]=198
 )
 tests=("$@")
 if [ ${#tests[@]} = 0 ]; then
@@ -60,12 +62,12 @@ done < <(for t in "${tests[@]}"; do
 	echo "${weight[$(basename "$t")]:-200} $t"
 done | sort -rn)
 
-# The whole suite takes 35 to 45 minutes under TCG with the debug kernel
-# on 2 cores with two VMs.
+# The whole suite takes 65 to 80 minutes in one VM under TCG with the debug
+# kernel on 2 cores; the CI budget is 90 minutes with the kernel cached.
 pids=()
 for ((i = 0; i < vms; i++)); do
 	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s measured alone)"
-	SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-4200} "$here/run.sh" "$kdir" "$out/vm$i" \
+	SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-5100} "$here/run.sh" "$kdir" "$out/vm$i" \
 		"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out/vm$i ${shard[i]}" \
 		>"$out/vm$i.log" 2>&1 &
 	pids[i]=$!
@@ -80,6 +82,9 @@ for ((i = 0; i < vms; i++)); do
 	p=0 f=0 q=0 g=0
 	if [ -f "$out/vm$i/counts" ]; then
 		read -r p f q g <"$out/vm$i/counts"
+	elif [ -f "$out/vm$i/counts.partial" ]; then
+		read -r p f q g <"$out/vm$i/counts.partial"
+		echo "check: VM $i did not finish (exit $vm_rc; log: $out/vm$i/console.log); counting the tests that did"
 	else
 		echo "check: VM $i wrote no results (exit $vm_rc; log: $out/vm$i/console.log)"
 	fi

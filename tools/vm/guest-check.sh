@@ -65,6 +65,8 @@ for t in "${tests[@]}"; do
 		f=1
 	fi
 	sp=$((sp + p)) sf=$((sf + f))
+	# What has finished so far, for the host to count if the VM times out.
+	echo "$kp $kf $sp $sf" >"$out/counts.partial"
 done
 
 echo "== unload"
