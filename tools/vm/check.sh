@@ -62,8 +62,8 @@ done < <(for t in "${tests[@]}"; do
 	echo "${weight[$(basename "$t")]:-200} $t"
 done | sort -rn)
 
-# The whole suite takes 65 to 80 minutes in one VM under TCG with the debug
-# kernel on 2 cores; the CI budget is 90 minutes with the kernel cached.
+# The whole suite takes 40 to 65 minutes in one VM under TCG with the debug
+# kernel on 2 cores (measured on two machines); the CI budget is 90 minutes.
 pids=()
 for ((i = 0; i < vms; i++)); do
 	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s measured alone)"
