@@ -25,6 +25,17 @@
 //! In VEPA mode everything a PF or VF sends goes to the uplink, and the
 //! external switch hairpins what is for a local port back; a group frame
 //! coming back is not delivered to the port that sent it.
+//!
+//! In switchdev mode (`devlink dev eswitch set ... mode switchdev`) the
+//! switch forwards nothing by itself, as a switchdev NIC without offloaded
+//! rules: what VF N sends comes out of its representor ([`crate::rep`]),
+//! what the representor sends reaches VF N, what the PF (the uplink
+//! representor) sends leaves by the uplink, and everything the uplink
+//! receives goes to the PF. Software (a bridge, OVS) on the representors
+//! is the slow path that connects them.
+//!
+//! Writers serialise on `writer`: they run under RTNL, or (the eswitch
+//! mode) under the devlink instance lock and the PF's VF lock.
 
 use crate::{
     ether,
@@ -38,27 +49,55 @@ use crate::{
     },
     pf::Pf,
     rate::LinkBudget,
+    rep::Rep,
     vf::Vf,
     vlan::{self, PortVlan},
 };
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::{
+    alloc::Flags,
+    new_mutex,
     prelude::*,
-    sync::rcu,
+    sync::{rcu, Mutex},
     time::{Instant, Monotonic},
 };
 
 /// A reference to a VF netdev.
 pub(crate) type VfRef = DevRef<Standalone<Vf>>;
 
+/// A reference to a representor netdev.
+pub(crate) type RepRef = DevRef<Standalone<Rep>>;
+
 /// What the data path sees of the switch: one immutable snapshot.
 pub(crate) struct Ports {
     pf: Option<LinkRef<Pf>>,
     vfs: KVec<VfRef>,
+    /// The VFs' representors, index = VF number (switchdev mode only).
+    reps: KVec<RepRef>,
     fdb: Fdb,
     mode: SwitchMode,
+    /// Whether the switch is in switchdev mode.
+    switchdev: bool,
     /// Every port, for flooding (computed once per snapshot).
     all: KVec<PortId>,
+}
+
+/// The ports a snapshot is built of.
+pub(crate) struct PortSet {
+    pub(crate) pf: Option<LinkRef<Pf>>,
+    pub(crate) vfs: KVec<VfRef>,
+    pub(crate) reps: KVec<RepRef>,
+}
+
+impl PortSet {
+    /// The PF alone.
+    pub(crate) fn pf_only(pf: Option<LinkRef<Pf>>) -> Self {
+        Self {
+            pf,
+            vfs: KVec::new(),
+            reps: KVec::new(),
+        }
+    }
 }
 
 impl Ports {
@@ -67,14 +106,17 @@ impl Ports {
         Self {
             pf: None,
             vfs: KVec::new(),
+            reps: KVec::new(),
             fdb: Fdb::new(),
             mode: SwitchMode::Veb,
+            switchdev: false,
             all: KVec::new(),
         }
     }
 
-    /// Builds a snapshot with `pf` and `vfs`, learning their addresses.
-    fn build(pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>, mode: SwitchMode) -> Result<Self> {
+    /// Builds a snapshot of `set`, learning the functions' addresses.
+    fn build(set: PortSet, mode: SwitchMode, switchdev: bool) -> Result<Self> {
+        let PortSet { pf, vfs, reps } = set;
         let mut fdb = Fdb::new();
         let mut all = KVec::with_capacity(vfs.len() + 2, GFP_KERNEL)?;
         all.push(PortId::Uplink, GFP_KERNEL)?;
@@ -96,9 +138,28 @@ impl Ports {
         Ok(Self {
             pf,
             vfs,
+            reps,
             fdb,
             mode,
+            switchdev,
             all,
+        })
+    }
+
+    /// A copy of the snapshot's ports (references).
+    fn port_set(&self, flags: Flags) -> Result<PortSet> {
+        let mut vfs = KVec::with_capacity(self.vfs.len(), flags)?;
+        for vf in self.vfs.iter() {
+            vfs.push(vf.clone(), flags)?;
+        }
+        let mut reps = KVec::with_capacity(self.reps.len(), flags)?;
+        for rep in self.reps.iter() {
+            reps.push(rep.clone(), flags)?;
+        }
+        Ok(PortSet {
+            pf: self.pf.clone(),
+            vfs,
+            reps,
         })
     }
 
@@ -125,9 +186,15 @@ impl Ports {
 }
 
 /// The switch of one PF.
+#[pin_data]
 pub(crate) struct Eswitch {
     uplink: DeviceRef,
     ports: RcuBox<Ports>,
+    /// Taken by every writer of `ports`.
+    #[pin]
+    writer: Mutex<()>,
+    /// `phys_switch_id` of the PF and the representors.
+    id: [u8; 8],
     /// The link VFs share, in use while some VF has a `min_tx_rate`.
     link: LinkBudget,
     /// Time 0 of the clock the VFs' shapers and the link budget share.
@@ -138,15 +205,29 @@ pub(crate) struct Eswitch {
 }
 
 impl Eswitch {
-    /// Creates the switch of a PF on `uplink`.
-    pub(crate) fn new(uplink: DeviceRef) -> Result<Self> {
-        Ok(Self {
+    /// Creates the switch of a PF on `uplink`, with switch ID `id`.
+    pub(crate) fn new(uplink: DeviceRef, id: [u8; 8]) -> Result<impl PinInit<Self, Error>> {
+        let ports = RcuBox::new(KBox::new(Ports::empty(), GFP_KERNEL)?);
+        Ok(try_pin_init!(Self {
             uplink,
-            ports: RcuBox::new(KBox::new(Ports::empty(), GFP_KERNEL)?),
+            ports,
+            writer <- new_mutex!((), "svnic_esw_writer"),
+            id,
             link: LinkBudget::new(),
             epoch: Instant::now(),
             promisc_vfs: AtomicU32::new(0),
-        })
+        }? Error))
+    }
+
+    /// The switch ID (`phys_switch_id`).
+    pub(crate) fn id(&self) -> [u8; 8] {
+        self.id
+    }
+
+    /// Whether the switch is in switchdev mode.
+    pub(crate) fn switchdev(&self) -> bool {
+        let guard = rcu::read_lock();
+        self.ports.read(&guard).switchdev
     }
 
     /// The uplink.
@@ -202,13 +283,23 @@ impl Eswitch {
         &self.link
     }
 
-    /// Publishes a new set of ports. Under RTNL.
-    pub(crate) fn publish(&self, pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>) -> Result {
-        self.publish_with(pf, vfs, self.mode())
+    /// Publishes a new set of ports, in the current modes.
+    pub(crate) fn publish(&self, set: PortSet) -> Result {
+        let _w = self.writer.lock();
+        let (mode, switchdev) = self.modes();
+        self.replace(set, mode, switchdev)
     }
 
-    fn publish_with(&self, pf: Option<LinkRef<Pf>>, vfs: KVec<VfRef>, mode: SwitchMode) -> Result {
-        let ports = Ports::build(pf, vfs, mode)?;
+    /// The forwarding mode and whether the switch is in switchdev mode.
+    fn modes(&self) -> (SwitchMode, bool) {
+        let guard = rcu::read_lock();
+        let cur = self.ports.read(&guard);
+        (cur.mode, cur.switchdev)
+    }
+
+    /// Builds and publishes a snapshot; `writer` held.
+    fn replace(&self, set: PortSet, mode: SwitchMode, switchdev: bool) -> Result {
+        let ports = Ports::build(set, mode, switchdev)?;
         self.ports.replace(KBox::new(ports, GFP_KERNEL)?);
         Ok(())
     }
@@ -219,33 +310,37 @@ impl Eswitch {
         self.ports.read(&guard).mode
     }
 
-    /// Re-reads every port's address and VLAN into a new snapshot, in mode
-    /// `mode`. Under RTNL.
-    fn rebuild(&self, mode: SwitchMode) -> Result {
+    /// Re-reads every port's address and VLAN into a new snapshot, with
+    /// the modes `modes` returns for the current ones.
+    fn rebuild(&self, modes: impl FnOnce(SwitchMode, bool) -> (SwitchMode, bool)) -> Result {
+        let _w = self.writer.lock();
         let guard = rcu::read_lock();
         let cur = self.ports.read(&guard);
-        let pf = cur.pf.clone();
-        let mut vfs = KVec::with_capacity(cur.vfs.len(), GFP_ATOMIC)?;
-        for vf in cur.vfs.iter() {
-            vfs.push(vf.clone(), GFP_ATOMIC)?;
-        }
+        let set = cur.port_set(GFP_ATOMIC)?;
+        let (mode, switchdev) = modes(cur.mode, cur.switchdev);
         drop(guard);
-        self.publish_with(pf, vfs, mode)
+        self.replace(set, mode, switchdev)
     }
 
     /// Re-reads every port's address and VLAN into a new snapshot. Under
     /// RTNL.
     pub(crate) fn refresh(&self) -> Result {
-        self.rebuild(self.mode())
+        self.rebuild(|mode, switchdev| (mode, switchdev))
     }
 
     /// `bridge link set dev PF hwmode veb|vepa`. Under RTNL.
     pub(crate) fn set_mode(&self, mode: SwitchMode) -> Result {
-        self.rebuild(mode)
+        self.rebuild(|_, switchdev| (mode, switchdev))
+    }
+
+    /// `devlink dev eswitch set ... mode legacy|switchdev`, with no VF.
+    pub(crate) fn set_switchdev(&self, on: bool) -> Result {
+        self.rebuild(|mode, _| (mode, on))
     }
 
     /// Drops every port (the PF is going away). Under RTNL.
     pub(crate) fn clear(&self) -> Result {
+        let _w = self.writer.lock();
         self.ports.replace(KBox::new(Ports::empty(), GFP_KERNEL)?);
         Ok(())
     }
@@ -342,7 +437,26 @@ impl Eswitch {
     pub(crate) fn tx_from_vf(&self, index: u16, vlan: u16, skb: SkBuff) {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
+        if ports.switchdev {
+            // Up the representor: the slow path.
+            if let Some(rep) = ports.reps.get(usize::from(index)) {
+                if let Some(state) = rep.state() {
+                    state.receive(rep.dev(), skb);
+                }
+            }
+            return;
+        }
         self.switch(ports, PortId::Vf(index), vlan, skb);
+    }
+
+    /// A frame the representor of VF `index` transmitted: it goes to the
+    /// VF (BH context).
+    pub(crate) fn tx_from_rep(&self, index: u16, skb: SkBuff) {
+        let guard = rcu::read_lock();
+        let ports = self.ports.read(&guard);
+        if ports.switchdev {
+            self.deliver(ports, PortId::Vf(index), skb);
+        }
     }
 
     /// A frame the PF transmitted (BH context).
@@ -350,6 +464,11 @@ impl Eswitch {
         let vlan = vlan::switch_vlan(None, skb.outer_vlan());
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
+        if ports.switchdev {
+            // The uplink representor's frames leave by the uplink.
+            self.deliver(ports, PortId::Uplink, skb);
+            return;
+        }
         self.switch(ports, PortId::Pf, vlan, skb);
     }
 
@@ -359,6 +478,11 @@ impl Eswitch {
     pub(crate) fn rx_from_uplink(&self, skb: SkBuff) -> Option<SkBuff> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
+        if ports.switchdev {
+            // Everything goes up the uplink representor.
+            self.deliver(ports, PortId::Pf, skb);
+            return None;
+        }
         let Some(dst) = skb.eth_dest() else {
             return Some(skb);
         };

@@ -9,9 +9,8 @@
 //! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
-    eswitch::{Eswitch, VfRef},
+    eswitch::{Eswitch, PortSet, RepRef, VfRef},
     ether::MacAddr,
-    ethtool::{self, Moderation},
     fault::{PfFaults, UplinkEvent},
     fdb::{PortId, SwitchMode},
     net::{
@@ -25,39 +24,42 @@ use crate::{
         sriov::VfDevice,
     },
     rate,
-    ring::{self, Ring, RING_SIZE_DEFAULT},
-    rxq,
-    stats::{Counters, STAT_NAMES},
+    rep::Rep,
+    rxq::RxPort,
+    stats::STAT_NAMES,
     vf::Vf,
 };
 use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::Relaxed};
 use kernel::{
     debugfs::{Dir, Scope},
-    new_mutex, new_spinlock_irq,
+    new_mutex,
     prelude::*,
-    sync::{Arc, Mutex, SpinLockIrq},
+    str::CString,
+    sync::{Arc, Mutex},
     time::{Instant, Monotonic},
 };
 
-/// The VFs of a PF: netdevs and their parent devices, index = VF number.
+/// The VFs of a PF: representors (switchdev mode), netdevs and their
+/// parent devices, index = VF number.
 ///
 /// Fields drop in declaration order: netdev references before devices.
 struct VfSet {
+    reps: KVec<RepRef>,
     netdevs: KVec<VfRef>,
     devices: KVec<VfDevice>,
 }
 
 /// State of one PF.
 ///
-/// Locking: `vfs` is taken under RTNL only (configuration paths); `rx` is a
-/// leaf spinlock taken with interrupts off on the data path.
+/// Locking: `vfs` is taken under RTNL (configuration paths) or the devlink
+/// instance lock (the eswitch mode), which comes after RTNL; the RX ring's
+/// is a leaf spinlock taken with interrupts off on the data path.
 #[pin_data]
 pub(crate) struct Pf {
     esw: Arc<Eswitch>,
+    /// The receive side and the counters.
     #[pin]
-    rx: SpinLockIrq<Ring<SkBuff>>,
-    #[pin]
-    napi: Napi,
+    port: RxPort,
     #[pin]
     vfs: Mutex<VfSet>,
     /// The PF's own reference, handed to the switch (until teardown).
@@ -66,10 +68,6 @@ pub(crate) struct Pf {
     total_vfs: u16,
     /// `vfs.netdevs.len()`, readable without the lock (atomic context).
     num_vfs: AtomicU16,
-    stats: Counters,
-    /// RX interrupt coalescing (`ethtool -C PF rx-usecs ...`).
-    #[pin]
-    rx_mod: Moderation,
     /// Whether the PF's address was added to the uplink's unicast filter.
     uc_added: AtomicBool,
     /// Fault injection (`/sys/kernel/debug/svnic/NAME`).
@@ -86,18 +84,7 @@ pub(crate) struct Pf {
 impl Pf {
     /// A frame the switch delivers to the PF (BH context).
     pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
-        if !dev.is_running() {
-            Counters::add(&self.stats.rx_dropped, 1);
-            return;
-        }
-        rxq::enqueue(
-            dev,
-            &self.rx,
-            &self.napi,
-            &self.stats,
-            self.rx_mod.current(),
-            skb,
-        );
+        self.port.receive(dev, skb);
     }
 
     fn uplink(&self) -> &DeviceRef {
@@ -114,30 +101,39 @@ impl Pf {
 
     /// Publishes the PF and `vfs` to the switch. Under RTNL.
     fn publish(&self, vfs: &VfSet) -> Result {
-        let mut refs = KVec::with_capacity(vfs.netdevs.len(), GFP_KERNEL)?;
+        let mut set = PortSet::pf_only(self.me.lock().clone());
+        set.vfs.reserve(vfs.netdevs.len(), GFP_KERNEL)?;
         for vf in vfs.netdevs.iter() {
-            refs.push(vf.clone(), GFP_KERNEL)?;
+            set.vfs.push(vf.clone(), GFP_KERNEL)?;
         }
-        let me = self.me.lock().clone();
-        self.esw.publish(me, refs)
+        set.reps.reserve(vfs.reps.len(), GFP_KERNEL)?;
+        for rep in vfs.reps.iter() {
+            set.reps.push(rep.clone(), GFP_KERNEL)?;
+        }
+        self.esw.publish(set)
     }
 
-    /// Removes every VF: out of the switch first, then unregistered.
-    /// Under RTNL.
+    /// Removes every VF: out of the switch first, then unregistered, each
+    /// after its representor. Under RTNL.
     fn remove_vfs(&self, vfs: &mut VfSet) {
-        let me = self.me.lock().clone();
-        let _ = self.esw.publish(me, KVec::new());
+        let _ = self.esw.publish(PortSet::pf_only(self.me.lock().clone()));
+        for rep in vfs.reps.iter() {
+            rep.unregister();
+        }
         for vf in vfs.netdevs.iter() {
             vf.unregister();
         }
         self.num_vfs.store(0, Relaxed);
         self.esw.link_budget().set_rate(0);
+        vfs.reps.clear();
         vfs.netdevs.clear();
         vfs.devices.clear();
     }
 
-    /// Creates VFs `0..n`; on failure removes the ones made. Under RTNL.
+    /// Creates VFs `0..n`, and their representors in switchdev mode; on
+    /// failure removes the ones made. Under RTNL.
     fn add_vfs(&self, sriov: &Sriov<'_, Self>, vfs: &mut VfSet, n: u16) -> Result {
+        let switchdev = self.esw.switchdev();
         for i in 0..n {
             let made = sriov.new_vf_device(i).and_then(|parent| {
                 self.faults.vf_create(i)?;
@@ -162,6 +158,16 @@ impl Pf {
             {
                 self.remove_vfs(vfs);
                 return Err(e.into());
+            }
+            if switchdev {
+                let esw = self.esw.clone();
+                let made = sriov
+                    .register_rep(i, |dev| Rep::new(dev, i, esw))
+                    .and_then(|rep| Ok(vfs.reps.push(rep, GFP_KERNEL)?));
+                if let Err(e) = made {
+                    self.remove_vfs(vfs);
+                    return Err(e);
+                }
             }
         }
         if let Err(e) = self.publish(vfs) {
@@ -243,15 +249,13 @@ impl Pf {
 impl NetdevOps for Pf {
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
-        self.napi.enable();
+        self.port.open();
         dev.transfer_operstate(self.uplink());
         Ok(())
     }
 
     fn stop(&self, dev: &Device) {
-        self.napi.disable();
-        self.rx_mod.stopped();
-        Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
+        self.port.stop();
         self.uplink().unsync_addr_lists(dev);
         if self.uc_added.swap(false, Relaxed) {
             let _ = self.uplink().uc_del(&dev.mac());
@@ -260,23 +264,12 @@ impl NetdevOps for Pf {
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
         let len = u64::from(skb.len());
-        self.stats.tx(len);
+        self.port.stats.tx(len);
         self.esw.tx_from_pf(skb);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        Counters::add(&self.stats.rx_polls, 1);
-        let done = rxq::deliver(&self.rx, napi, budget);
-        let s = &self.stats;
-        self.rx_mod.sample(
-            s.rx_polls.load(Relaxed),
-            s.rx_packets.load(Relaxed),
-            s.rx_bytes.load(Relaxed),
-        );
-        if done < budget {
-            napi.complete_done(done);
-        }
-        done
+        self.port.poll(napi, budget)
     }
 
     fn set_rx_mode(&self, dev: &Device) {
@@ -306,7 +299,19 @@ impl NetdevOps for Pf {
     }
 
     fn stats(&self, _dev: &Device) -> LinkStats {
-        self.stats.link_stats()
+        self.port.stats.link_stats()
+    }
+
+    // In switchdev mode the PF is the uplink representor.
+    fn phys_port_name(&self) -> Option<CString> {
+        self.esw
+            .switchdev()
+            .then(|| CString::try_from_fmt(fmt!("p0")).ok())
+            .flatten()
+    }
+
+    fn switch_id(&self) -> Option<[u8; 8]> {
+        self.esw.switchdev().then(|| self.esw.id())
     }
 }
 
@@ -316,59 +321,58 @@ impl EthtoolOps for Pf {
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
-        RingParams {
-            rx_max: ethtool::RING_MAX,
-            tx_max: 0,
-            rx: self.rx.lock().size(),
-            tx: 0,
-        }
+        self.port.rings()
     }
 
     fn set_rings(&self, _dev: &Device, rx: u32, _tx: u32, extack: &ExtAck) -> Result {
-        let size = ethtool::ring_size(rx, extack)?;
-        let current = self.rx.lock().size();
-        if let Some(fresh) = ethtool::new_ring(size, current, || self.faults.ring_alloc(), extack)?
-        {
-            Counters::add(&self.stats.rx_dropped, ethtool::swap_ring(&self.rx, fresh));
-        }
-        Ok(())
+        self.port.set_rings(rx, || self.faults.ring_alloc(), extack)
     }
 
     fn coalesce(&self) -> CoalesceParams {
-        let (rx, adaptive_rx) = self.rx_mod.configured();
-        CoalesceParams {
-            rx_usecs: rx.usecs(),
-            rx_frames: rx.frames(),
-            adaptive_rx,
-            ..CoalesceParams::default()
-        }
+        self.port.coalesce()
     }
 
     fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
-        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
-        self.rx_mod.set(rx, c.adaptive_rx);
-        Ok(())
+        self.port.set_coalesce(c, extack)
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
-        self.stats
-            .ethtool_stats(out, self.rx_mod.current_values(), (0, 0));
+        self.port.ethtool_stats(out);
     }
 }
 
 impl DevlinkOps for Pf {
     fn eswitch_mode(&self) -> EswitchMode {
-        EswitchMode::Legacy
+        if self.esw.switchdev() {
+            EswitchMode::Switchdev
+        } else {
+            EswitchMode::Legacy
+        }
     }
 
     fn set_eswitch_mode(&self, mode: EswitchMode, extack: &ExtAck) -> Result {
-        match mode {
-            EswitchMode::Legacy => Ok(()),
-            EswitchMode::Switchdev | EswitchMode::SwitchdevInactive => Err(extack.fail(
-                EOPNOTSUPP,
-                c"svnic: only the legacy eswitch mode exists (switchdev is not implemented yet)",
-            )),
+        let on = match mode {
+            EswitchMode::Legacy => false,
+            EswitchMode::Switchdev => true,
+            EswitchMode::SwitchdevInactive => {
+                return Err(extack.fail(
+                    EOPNOTSUPP,
+                    c"svnic: the switchdev_inactive eswitch mode is not supported",
+                ))
+            }
+        };
+        // The VF lock keeps `sriov_numvfs` from changing meanwhile.
+        let vfs = self.vfs.lock();
+        if self.esw.switchdev() == on {
+            return Ok(());
         }
+        if !vfs.netdevs.is_empty() {
+            return Err(extack.fail(
+                EBUSY,
+                c"svnic: set sriov_numvfs to 0 before changing the eswitch mode",
+            ));
+        }
+        self.esw.set_switchdev(on)
     }
 
     fn tx_recover(&self, vf: Option<u16>, _extack: &ExtAck) -> Result {
@@ -408,18 +412,22 @@ impl link::Driver for Pf {
     const KIND: &'static CStr = c"svnic";
 
     fn new(dev: &Device, uplink: &Device, ctx: &NewLink<'_>) -> Result<impl PinInit<Self, Error>> {
-        let ring = Ring::new(RING_SIZE_DEFAULT)?;
-        let esw = Arc::new(Eswitch::new(DeviceRef::new(uplink))?, GFP_KERNEL)?;
+        // The switch ID: "sv" and the PF's first address, unique per PF.
+        let mac = dev.mac();
+        let id = [b's', b'v', mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]];
+        let esw = Arc::pin_init(Eswitch::new(DeviceRef::new(uplink), id)?, GFP_KERNEL)?;
+        let vfs = VfSet {
+            reps: KVec::new(),
+            netdevs: KVec::new(),
+            devices: KVec::new(),
+        };
         Ok(try_pin_init!(Self {
             esw,
-            rx <- new_spinlock_irq!(ring, "svnic_pf_rx"),
-            napi <- link::new_napi::<Self>(dev),
-            vfs <- new_mutex!(VfSet { netdevs: KVec::new(), devices: KVec::new() }, "svnic_pf_vfs"),
+            port <- RxPort::new(link::new_napi::<Self>(dev))?,
+            vfs <- new_mutex!(vfs, "svnic_pf_vfs"),
             me <- new_mutex!(None, "svnic_pf_me"),
             total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),
             num_vfs: AtomicU16::new(0),
-            stats: Counters::default(),
-            rx_mod <- Moderation::new(ethtool::Dir::Rx),
             uc_added: AtomicBool::new(false),
             faults <- PfFaults::scope(ctx.debugfs, ctx.name),
             debugfs: ctx.debugfs.clone(),
@@ -506,6 +514,11 @@ impl link::Driver for Pf {
     }
 
     fn set_bridge_mode(&self, mode: SwitchMode) -> Result {
+        // In switchdev mode software on the representors does the
+        // switching: there is no VEB or VEPA to choose.
+        if self.esw.switchdev() {
+            return Err(EOPNOTSUPP);
+        }
         self.esw.set_mode(mode)
     }
 

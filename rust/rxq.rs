@@ -1,20 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The receive side of a port (PF or VF): an RX ring filled by the switch
-//! and drained to the stack by the port's NAPI poll, with GRO.
+//! The receive side of a port (PF, VF, representor): an RX ring filled by
+//! the switch and drained to the stack by the port's NAPI poll, with GRO.
 
 use crate::{
     coalesce::Coalesce,
-    ether, ethtool,
+    ether,
+    ethtool::{self, Moderation},
     net::{
         device::Device,
+        ethtool::{CoalesceParams, RingParams},
+        link::ExtAck,
         napi::{Napi, Timer},
         skb::SkBuff,
     },
-    ring::Ring,
+    ring::{self, Ring, RING_SIZE_DEFAULT},
     stats::Counters,
 };
-use kernel::sync::SpinLockIrq;
+use core::sync::atomic::Ordering::Relaxed;
+use kernel::{new_spinlock_irq, prelude::*, sync::SpinLockIrq};
 
 /// Queues `skb`, switched to `dev`, on `ring` and schedules `napi` as
 /// coalescing `coal` says. Counts it in `stats` (received, or dropped when
@@ -62,4 +66,128 @@ pub(crate) fn deliver(ring: &SpinLockIrq<Ring<SkBuff>>, napi: &Napi, budget: i32
         done += 1;
     }
     done
+}
+
+/// The receive side of a port that transmits straight into the switch and
+/// so has no TX ring: the PF and the representors. One RX ring drained by
+/// one NAPI context, with RX coalescing; the port's counters.
+#[pin_data]
+pub(crate) struct RxPort {
+    #[pin]
+    ring: SpinLockIrq<Ring<SkBuff>>,
+    #[pin]
+    napi: Napi,
+    /// RX interrupt coalescing (`ethtool -C DEV rx-usecs ...`).
+    #[pin]
+    moder: Moderation,
+    pub(crate) stats: Counters,
+}
+
+impl RxPort {
+    /// A port with an RX ring of the default size and NAPI context `napi`.
+    pub(crate) fn new(napi: impl PinInit<Napi>) -> Result<impl PinInit<Self, Error>> {
+        let ring = Ring::new(RING_SIZE_DEFAULT)?;
+        Ok(try_pin_init!(Self {
+            ring <- new_spinlock_irq!(ring, "svnic_rx"),
+            napi <- napi,
+            moder <- Moderation::new(ethtool::Dir::Rx),
+            stats: Counters::default(),
+        }? Error))
+    }
+
+    /// A frame the switch delivers to `dev`, the port's netdev (BH context).
+    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
+        if !dev.is_running() {
+            Counters::add(&self.stats.rx_dropped, 1);
+            return;
+        }
+        enqueue(
+            dev,
+            &self.ring,
+            &self.napi,
+            &self.stats,
+            self.moder.current(),
+            skb,
+        );
+    }
+
+    /// `ndo_open`.
+    pub(crate) fn open(&self) {
+        self.napi.enable();
+    }
+
+    /// `ndo_stop`: stops polling and drops what the ring holds.
+    pub(crate) fn stop(&self) {
+        self.napi.disable();
+        self.moder.stopped();
+        Counters::add(&self.stats.rx_dropped, ring::drain(&self.ring));
+    }
+
+    /// The NAPI poll.
+    pub(crate) fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+        Counters::add(&self.stats.rx_polls, 1);
+        let done = deliver(&self.ring, napi, budget);
+        let s = &self.stats;
+        self.moder.sample(
+            s.rx_polls.load(Relaxed),
+            s.rx_packets.load(Relaxed),
+            s.rx_bytes.load(Relaxed),
+        );
+        if done < budget {
+            napi.complete_done(done);
+        }
+        done
+    }
+
+    /// `ethtool -g`.
+    pub(crate) fn rings(&self) -> RingParams {
+        RingParams {
+            rx_max: ethtool::RING_MAX,
+            tx_max: 0,
+            rx: self.ring.lock().size(),
+            tx: 0,
+        }
+    }
+
+    /// `ethtool -G DEV rx N`; `fault` may fail the allocation.
+    pub(crate) fn set_rings(
+        &self,
+        rx: u32,
+        fault: impl FnOnce() -> Result,
+        extack: &ExtAck,
+    ) -> Result {
+        let size = ethtool::ring_size(rx, extack)?;
+        let current = self.ring.lock().size();
+        if let Some(fresh) = ethtool::new_ring(size, current, fault, extack)? {
+            Counters::add(
+                &self.stats.rx_dropped,
+                ethtool::swap_ring(&self.ring, fresh),
+            );
+        }
+        Ok(())
+    }
+
+    /// `ethtool -c`.
+    pub(crate) fn coalesce(&self) -> CoalesceParams {
+        let (rx, adaptive_rx) = self.moder.configured();
+        CoalesceParams {
+            rx_usecs: rx.usecs(),
+            rx_frames: rx.frames(),
+            adaptive_rx,
+            ..CoalesceParams::default()
+        }
+    }
+
+    /// `ethtool -C`.
+    pub(crate) fn set_coalesce(&self, c: CoalesceParams, extack: &ExtAck) -> Result {
+        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
+        self.moder.set(rx, c.adaptive_rx);
+        Ok(())
+    }
+
+    /// `ethtool -S`.
+    pub(crate) fn ethtool_stats(&self, out: &mut [u64]) {
+        self.stats
+            .ethtool_stats(out, self.moder.current_values(), (0, 0));
+    }
 }

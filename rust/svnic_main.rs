@@ -17,6 +17,7 @@ mod filter;
 mod net;
 mod pf;
 mod rate;
+mod rep;
 mod ring;
 mod rxq;
 mod stats;

@@ -32,7 +32,7 @@ use super::{
     device::{Device, DeviceRef},
     devlink::{Devlink, DevlinkOps},
     napi::Napi,
-    netdev::{DevRef, Standalone},
+    netdev::{DevRef, Parent, Standalone},
     ops::{Lookup, NetdevOps, Trampolines},
     skb::SkBuff,
     sriov::{Bus, PfDevice, SriovOps, VfDevice},
@@ -255,7 +255,23 @@ impl<T: Driver> Sriov<'_, T> {
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("vf%d"))?;
         }
-        Standalone::<V>::register(&name, parent, self.port.dev(), init)
+        Standalone::<V>::register(&name, Parent::Vf(parent), self.port.dev(), init)
+    }
+
+    /// Registers the representor netdev of VF `index` on the PF's device,
+    /// named `PFrN` (or `svrep%d` when that would not fit), in the PF's
+    /// network namespace. Under RTNL (held).
+    pub(crate) fn register_rep<R: NetdevOps, I: PinInit<R, Error>>(
+        &self,
+        index: u16,
+        init: impl FnOnce(&Device) -> Result<I>,
+    ) -> Result<DevRef<Standalone<R>>> {
+        let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
+        let mut name = CString::try_from_fmt(fmt!("{}r{}", self.port.dev().name(), index))?;
+        if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
+            name = CString::try_from_fmt(fmt!("svrep%d"))?;
+        }
+        Standalone::<R>::register(&name, Parent::Pf(pf), self.port.dev(), init)
     }
 }
 

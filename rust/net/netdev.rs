@@ -19,7 +19,7 @@ use super::{
     device::Device,
     napi::Napi,
     ops::{Lookup, NetdevOps, Trampolines},
-    sriov::VfDevice,
+    sriov::{PfDevice, VfDevice},
 };
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
@@ -102,6 +102,23 @@ impl<L: Lookup> Drop for DevRef<L> {
     }
 }
 
+/// The parent device of a driver-created netdev (`SET_NETDEV_DEV`).
+pub(crate) enum Parent<'a> {
+    /// A VF's netdev sits on the VF's device.
+    Vf(&'a VfDevice),
+    /// A representor sits on its PF's device.
+    Pf(&'a PfDevice),
+}
+
+impl Parent<'_> {
+    fn as_raw(&self) -> *mut bindings::device {
+        match self {
+            Self::Vf(d) => d.as_raw(),
+            Self::Pf(d) => d.as_raw(),
+        }
+    }
+}
+
 /// Netdevs created by the driver, with state `T`.
 pub(crate) struct Standalone<T: NetdevOps>(PhantomData<T>);
 
@@ -169,7 +186,7 @@ impl<T: NetdevOps> Standalone<T> {
     /// the state `init` returns. Under RTNL.
     pub(crate) fn register<I>(
         name: &CStr,
-        parent: &VfDevice,
+        parent: Parent<'_>,
         netns_of: &Device,
         init: impl FnOnce(&Device) -> Result<I>,
     ) -> Result<DevRef<Self>>

@@ -14,8 +14,9 @@ use crate::ether::{self, MacAddr};
 use core::{marker::PhantomData, ptr};
 use kernel::{
     error::{from_result, to_result},
-    ffi::{c_int, c_uint, c_void},
+    ffi::{c_char, c_int, c_uint, c_void},
     prelude::*,
+    str::CString,
 };
 
 /// Interface counters reported through `ndo_get_stats64`.
@@ -61,6 +62,18 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
 
     /// `ndo_get_stats64`.
     fn stats(&self, dev: &Device) -> LinkStats;
+
+    /// `ndo_get_phys_port_name`: the device's port name on its switch
+    /// (`p0`, `pf0vf1`), if it is a switch port (a representor). Under RTNL.
+    fn phys_port_name(&self) -> Option<CString> {
+        None
+    }
+
+    /// `ndo_get_port_parent_id`: the ID of the switch the device is a port
+    /// of (`phys_switch_id`), if it is one. Under RTNL.
+    fn switch_id(&self) -> Option<[u8; 8]> {
+        None
+    }
 }
 
 /// How the trampolines find a device's [`NetdevOps`].
@@ -91,6 +104,8 @@ impl<L: Lookup> Trampolines<L> {
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         ndo_get_stats64: Some(Self::get_stats64),
         ndo_tx_timeout: Some(Self::tx_timeout),
+        ndo_get_phys_port_name: Some(Self::get_phys_port_name),
+        ndo_get_port_parent_id: Some(Self::get_port_parent_id),
         // SAFETY: An all-zero `net_device_ops` is valid: every other
         // operation is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -204,6 +219,51 @@ impl<L: Lookup> Trampolines<L> {
             // SAFETY: As above.
             ops.tx_timeout(unsafe { Device::from_raw(dev) }, queue);
         }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_get_phys_port_name` with a buffer of
+    /// `len` bytes.
+    unsafe extern "C" fn get_phys_port_name(
+        dev: *mut bindings::net_device,
+        name: *mut c_char,
+        len: usize,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(EOPNOTSUPP)?;
+            let port = ops.phys_port_name().ok_or(EOPNOTSUPP)?;
+            let bytes = port.to_bytes_with_nul();
+            if bytes.len() > len {
+                return Err(EINVAL);
+            }
+            // SAFETY: `name` is valid for `len` bytes, and `bytes` (with its
+            // NUL) fits.
+            unsafe { ptr::copy_nonoverlapping(bytes.as_ptr(), name.cast::<u8>(), bytes.len()) };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_get_port_parent_id`.
+    unsafe extern "C" fn get_port_parent_id(
+        dev: *mut bindings::net_device,
+        ppid: *mut bindings::netdev_phys_item_id,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered.
+            let ops = unsafe { L::find(dev) }.ok_or(EOPNOTSUPP)?;
+            let id = ops.switch_id().ok_or(EOPNOTSUPP)?;
+            // SAFETY: `ppid` is valid for writes; its `id` holds 32 bytes,
+            // more than `id`'s 8.
+            unsafe {
+                ptr::copy_nonoverlapping(id.as_ptr(), (&raw mut (*ppid).id).cast::<u8>(), id.len());
+                (*ppid).id_len = id.len() as u8;
+            }
+            Ok(0)
+        })
     }
 
     /// # Safety

@@ -587,18 +587,19 @@ test_channels()
 	log_test "ethtool -L: EOPNOTSUPP (the core refuses)"
 }
 
-## devlink of the PF: svnic refuses the switchdev mode; the devlink core
-## refuses what svnic has no operation or object for, with no extack.
+## devlink of the PF: the eswitch mode changes only without VFs; the
+## devlink core refuses what svnic has no operation or object for, with no
+## extack.
 
 test_eswitch_switchdev()
 {
 	RET=0
 	STATE_DEVLINK=1
 	baseline
-	refused "Operation not supported" "svnic: only the legacy eswitch mode exists" -- \
+	refused "Device or resource busy" "svnic: set sriov_numvfs to 0 before changing the eswitch mode" -- \
 		devlink dev eswitch set "$DL" mode switchdev
 	STATE_DEVLINK=
-	log_test "devlink eswitch mode switchdev: EOPNOTSUPP, extack"
+	log_test "devlink eswitch mode switchdev while VFs exist: EBUSY, extack"
 }
 
 test_eswitch_inline_encap()

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # devlink of the PF: the instance on the PF's device on the svnic bus, its
-# eswitch mode (legacy; switchdev is refused), and the "tx" health
+# eswitch mode (legacy; switchdev is refused while VFs exist, see
+# switchdev.sh), and the "tx" health
 # reporter: a stalled VF TX queue is found by the TX watchdog, reported,
 # dumped and recovered automatically, or left hung with auto_recover off
 # until `devlink health recover`; the instance goes with the PF.
@@ -48,7 +49,7 @@ test_instance()
 	check_err $? "the eswitch mode is not legacy"
 	devlink dev eswitch set "$DL" mode legacy
 	check_err $? "setting the legacy mode failed"
-	svnic_expect_fail "only the legacy eswitch mode" \
+	svnic_expect_fail "sriov_numvfs to 0" \
 		devlink dev eswitch set "$DL" mode switchdev
 	[ "$(devlink -j dev eswitch show "$DL" | jq -r ".dev[\"$DL\"].mode")" = legacy ]
 	check_err $? "a refused switchdev changed the mode"

@@ -3,9 +3,12 @@
 #
 # Stress, bounded in time: traffic floods through the eswitch while, in
 # loops, sriov_numvfs goes 0 <-> N (while devlink health diagnoses and
-# recovers the VFs' TX queues and the eswitch mode is set), VFs move between namespaces and the
-# namespaces are deleted, several processes set VF knobs at once, the
-# switch flips between VEB and VEPA, the uplink is deleted and re-created,
+# recovers the VFs' TX queues and the eswitch mode is set), VFs move
+# between namespaces and the namespaces are deleted, several processes set
+# VF knobs at once, the switch flips between VEB and VEPA, the eswitch
+# mode flips between legacy and switchdev (VFs and their representors,
+# bridged, made and removed under traffic), the uplink is deleted and
+# re-created,
 # the PF is deleted, and the module is unloaded with everything live. After
 # each loop: no svnic netdev is left behind, and every queue still passes
 # traffic. (Memory is checked by the runner's kmemleak scan; splats fail
@@ -135,6 +138,47 @@ test_hwmode_flips()
 	log_test "stress: hwmode veb <-> vepa flipped 10 times under traffic"
 }
 
+# bridge_reps: a bridge br0 in NS_HOST over the representors, the slow
+# path of switchdev mode between the VFs.
+bridge_reps()
+{
+	local i
+	ip -n "$NS_HOST" link add br0 type bridge || return 1
+	for ((i = 0; i < NVF; i++)); do
+		ip -n "$NS_HOST" link set "pf0r$i" master br0 up || return 1
+	done
+	ip -n "$NS_HOST" link set br0 up
+}
+
+test_eswitch_flips()
+{
+	RET=0
+	local r dl
+	dl=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
+	for ((r = 0; r < ROUNDS; r++)); do
+		set_numvfs 0 || check_err 1 "numvfs 0 failed in round $r"
+		devlink dev eswitch set "$dl" mode switchdev || check_err 1 "switchdev failed in round $r"
+		set_numvfs "$NVF" || check_err 1 "numvfs $NVF in switchdev mode failed in round $r"
+		place_vfs && bridge_reps || check_err 1 "placing the VFs, bridging the representors failed in round $r"
+		flood 4
+		sleep 2
+		ip netns exec "$(svnic_vf_ns 1)" ping -c 1 -W 3 192.0.2.10 >/dev/null ||
+			check_err 1 "VF1 cannot reach VF0 through the representors in round $r"
+		# The VFs and representors go with traffic in flight.
+		set_numvfs 0 || check_err 1 "numvfs 0 in switchdev mode failed in round $r"
+		ip -n "$NS_HOST" link del br0
+		devlink dev eswitch set "$dl" mode legacy || check_err 1 "legacy failed in round $r"
+		set_numvfs "$NVF" || check_err 1 "numvfs $NVF in legacy mode failed in round $r"
+		place_vfs || check_err 1 "placing the VFs failed in round $r"
+		wait
+	done
+	all_queues_pass
+	check_err $? "a queue stopped passing traffic after the eswitch mode flips"
+	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 inside the device after the flips"
+	log_test "stress: eswitch legacy <-> switchdev $ROUNDS times, representors bridged under traffic"
+}
+
 test_netns_churn()
 {
 	RET=0
@@ -238,6 +282,8 @@ test_concurrent_knobs
 log_step "concurrent knobs"
 test_hwmode_flips
 log_step "hwmode flips"
+test_eswitch_flips
+log_step "eswitch mode flips"
 test_netns_churn
 log_step "netns churn"
 test_uplink_and_pf_churn

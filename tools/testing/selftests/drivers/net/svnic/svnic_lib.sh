@@ -99,7 +99,7 @@ svnic_netdevs()
 	local ns n=0
 	for ns in "" $(ip netns list | cut -d' ' -f1); do
 		n=$((n + $(ip ${ns:+-n "$ns"} -d -o link show 2>/dev/null |
-			grep -c -e 'svnic' -e ': pf[0-9]v[0-9]*[@:]')))
+			grep -c -e 'svnic' -e ': pf[0-9][vr][0-9]*[@:]')))
 	done
 	echo "$n"
 }

@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! VF representors (switchdev mode), as
+//! `Documentation/networking/representors.rst` describes them.
+//!
+//! In switchdev mode each VF gets a representor netdev on the PF's device,
+//! named `PFrN`: what VF N transmits is received on its representor, and
+//! what is transmitted on the representor is received by VF N (see
+//! [`crate::eswitch`]). The PF is the uplink's representor. All of them
+//! report the switch's `phys_switch_id`; the representors' port names are
+//! `pf0vfN`, the PF's `p0`. A representor has its own counters, an RX ring
+//! and NAPI context with RX coalescing, like the PF.
+
+use crate::{
+    eswitch::Eswitch,
+    ether::MacAddr,
+    net::{
+        device::Device,
+        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        link::ExtAck,
+        napi::Napi,
+        netdev::Standalone,
+        ops::{LinkStats, NetdevOps},
+        skb::SkBuff,
+    },
+    rxq::RxPort,
+    stats::STAT_NAMES,
+};
+use kernel::{prelude::*, str::CString, sync::Arc};
+
+/// The state of the representor of one VF.
+#[pin_data]
+pub(crate) struct Rep {
+    /// The VF's number.
+    index: u16,
+    esw: Arc<Eswitch>,
+    #[pin]
+    port: RxPort,
+}
+
+impl Rep {
+    /// The state of the representor `dev` of VF `index` of switch `esw`.
+    pub(crate) fn new(
+        dev: &Device,
+        index: u16,
+        esw: Arc<Eswitch>,
+    ) -> Result<impl PinInit<Self, Error> + use<>> {
+        let port = RxPort::new(Standalone::<Self>::new_napi(dev))?;
+        Ok(try_pin_init!(Self {
+            index,
+            esw,
+            port <- port,
+        }? Error))
+    }
+
+    /// A frame VF `index` transmitted, delivered to the representor (BH
+    /// context).
+    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
+        self.port.receive(dev, skb);
+    }
+}
+
+impl NetdevOps for Rep {
+    fn open(&self, _dev: &Device) -> Result {
+        self.port.open();
+        Ok(())
+    }
+
+    fn stop(&self, _dev: &Device) {
+        self.port.stop();
+    }
+
+    fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
+        self.port.stats.tx(u64::from(skb.len()));
+        self.esw.tx_from_rep(self.index, skb);
+    }
+
+    fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+        self.port.poll(napi, budget)
+    }
+
+    // A representor is a switch port: it forwards whatever it is given.
+    fn set_rx_mode(&self, _dev: &Device) {}
+
+    fn set_mac(&self, _dev: &Device, _old: &MacAddr, _new: &MacAddr) -> Result {
+        Ok(())
+    }
+
+    fn stats(&self, _dev: &Device) -> LinkStats {
+        self.port.stats.link_stats()
+    }
+
+    fn phys_port_name(&self) -> Option<CString> {
+        CString::try_from_fmt(fmt!("pf0vf{}", self.index)).ok()
+    }
+
+    fn switch_id(&self) -> Option<[u8; 8]> {
+        Some(self.esw.id())
+    }
+}
+
+impl EthtoolOps for Rep {
+    const HAS_TX_RING: bool = false;
+    const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
+
+    fn rings(&self) -> RingParams {
+        self.port.rings()
+    }
+
+    fn set_rings(&self, _dev: &Device, rx: u32, _tx: u32, extack: &ExtAck) -> Result {
+        self.port.set_rings(rx, || Ok(()), extack)
+    }
+
+    fn coalesce(&self) -> CoalesceParams {
+        self.port.coalesce()
+    }
+
+    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
+        self.port.set_coalesce(c, extack)
+    }
+
+    fn ethtool_stats(&self, out: &mut [u64]) {
+        self.port.ethtool_stats(out);
+    }
+}
