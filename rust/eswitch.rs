@@ -34,14 +34,23 @@
 //! receives goes to the PF. Software (a bridge, OVS) on the representors
 //! is the slow path that connects them.
 //!
+//! TC flower rules offloaded to a representor's ingress ([`Flows`]) apply
+//! to its VF's frames before they reach the representor: a matching rule
+//! drops the frame or redirects it to another port (a representor's VF, or
+//! the uplink for the PF), the fast path; rules on the PF's ingress apply
+//! to the uplink's frames. A frame no rule matches takes the slow path.
+//!
 //! Writers serialise on `writer`: they run under RTNL, or (the eswitch
 //! mode) under the devlink instance lock and the PF's VF lock.
 
 use crate::{
     ether,
     fdb::{self, Decision, Fdb, PortId, SwitchMode},
+    flower::{FlowAction, FlowRule, FlowStats, FlowTable, Frame, TableError},
     net::{
-        device::DeviceRef,
+        device::{Device, DeviceRef},
+        flower::{self as tc, ClsFlower, FlowerCommand, TcAction},
+        link::ExtAck,
         link::LinkRef,
         netdev::{DevRef, Standalone},
         rcu::RcuBox,
@@ -58,7 +67,7 @@ use kernel::{
     alloc::Flags,
     new_mutex,
     prelude::*,
-    sync::{rcu, Mutex},
+    sync::{rcu, Arc, Mutex},
     time::{Instant, Monotonic},
 };
 
@@ -80,6 +89,45 @@ pub(crate) struct Ports {
     switchdev: bool,
     /// Every port, for flooding (computed once per snapshot).
     all: KVec<PortId>,
+}
+
+/// The offloaded TC flower rules of one port's ingress.
+pub(crate) struct Flows(RcuBox<FlowTable>);
+
+impl Flows {
+    /// No rule.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self(RcuBox::new(KBox::new(FlowTable::new(), GFP_KERNEL)?)))
+    }
+
+    /// What the first rule `skb` matches does, counting the frame in the
+    /// rule's statistics; `None` if no rule matches (BH context).
+    fn decide(&self, skb: &SkBuff) -> Option<FlowAction> {
+        let guard = rcu::read_lock();
+        let table = self.0.read(&guard);
+        if table.len() == 0 {
+            return None;
+        }
+        let frame = Frame {
+            dst: skb.eth_dest()?,
+            src: skb.eth_source()?,
+            vlan: skb.outer_vlan(),
+            inner_type: skb.inner_type(),
+        };
+        let rule = table.lookup(&frame)?;
+        rule.stats.hit(u64::from(skb.len()), tc::jiffies());
+        Some(rule.action)
+    }
+}
+
+/// The errno and message of a refused rule-table change.
+fn table_error(e: TableError, extack: &ExtAck) -> Error {
+    match e {
+        TableError::Exists => extack.fail(EEXIST, c"svnic: the rule is offloaded already"),
+        TableError::Full => extack.fail(ENOSPC, c"svnic: a port takes at most 256 offloaded rules"),
+        TableError::NotFound => ENOENT,
+        TableError::NoMemory => ENOMEM,
+    }
 }
 
 /// The ports a snapshot is built of.
@@ -345,6 +393,84 @@ impl Eswitch {
         Ok(())
     }
 
+    /// The MAC address of VF `index`, if it is in the switch.
+    pub(crate) fn vf_mac(&self, index: u16) -> Option<ether::MacAddr> {
+        let guard = rcu::read_lock();
+        self.ports.read(&guard).mac(PortId::Vf(index))
+    }
+
+    /// The port that redirecting to `dev` sends to: the uplink for the PF
+    /// (the uplink representor), VF N for its representor.
+    fn port_of(&self, dev: &Device) -> Option<PortId> {
+        let guard = rcu::read_lock();
+        let ports = self.ports.read(&guard);
+        if ports.pf.as_ref().is_some_and(|pf| pf.dev().is(dev)) {
+            return Some(PortId::Uplink);
+        }
+        let i = ports.reps.iter().position(|r| r.dev().is(dev))?;
+        u16::try_from(i).ok().map(PortId::Vf)
+    }
+
+    /// A flower request on the ingress of a port whose rules are `flows`
+    /// (the PF's, a representor's). Under RTNL.
+    pub(crate) fn flower(&self, flows: &Flows, cls: &ClsFlower<'_>) -> Result {
+        let extack = cls.extack();
+        let cookie = cls.cookie();
+        // One change at a time: read, change, publish.
+        let _w = self.writer.lock();
+        let next = match cls.command() {
+            FlowerCommand::Replace => {
+                if !self.switchdev() {
+                    return Err(extack.fail(
+                        EOPNOTSUPP,
+                        c"svnic: TC offload needs the switchdev eswitch mode",
+                    ));
+                }
+                let (key, action) = cls.rule()?;
+                let action = match action {
+                    TcAction::Drop => FlowAction::Drop,
+                    TcAction::Redirect(dev) => {
+                        FlowAction::Redirect(self.port_of(dev).ok_or_else(|| {
+                            extack.fail(
+                                EOPNOTSUPP,
+                                c"svnic: can only redirect to a representor or the PF of the same switch",
+                            )
+                        })?)
+                    }
+                };
+                let rule = FlowRule {
+                    cookie,
+                    prio: cls.prio(),
+                    key,
+                    action,
+                    stats: Arc::new(FlowStats::default(), GFP_KERNEL)?,
+                };
+                let guard = rcu::read_lock();
+                flows.0.read(&guard).with(rule, GFP_ATOMIC)
+            }
+            FlowerCommand::Destroy => {
+                let guard = rcu::read_lock();
+                match flows.0.read(&guard).without(cookie, GFP_ATOMIC) {
+                    // Never offloaded (refused): nothing to do.
+                    Err(TableError::NotFound) => return Ok(()),
+                    r => r,
+                }
+            }
+            FlowerCommand::Stats => {
+                let guard = rcu::read_lock();
+                if let Some(rule) = flows.0.read(&guard).get(cookie) {
+                    let (packets, bytes, lastused) = rule.stats.take_delta();
+                    cls.report_stats(bytes, packets, lastused);
+                }
+                return Ok(());
+            }
+            FlowerCommand::Other => return Err(EOPNOTSUPP),
+        };
+        let next = next.map_err(|e| table_error(e, &extack))?;
+        flows.0.replace(KBox::new(next, GFP_KERNEL)?);
+        Ok(())
+    }
+
     /// Whether `mac` is owned by a port other than `me`.
     pub(crate) fn mac_in_use(&self, mac: &ether::MacAddr, me: PortId) -> bool {
         let guard = rcu::read_lock();
@@ -438,10 +564,15 @@ impl Eswitch {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
-            // Up the representor: the slow path.
+            // An offloaded rule of the representor, else up the
+            // representor: the slow path.
             if let Some(rep) = ports.reps.get(usize::from(index)) {
                 if let Some(state) = rep.state() {
-                    state.receive(rep.dev(), skb);
+                    match state.flows().decide(&skb) {
+                        Some(FlowAction::Drop) => {}
+                        Some(FlowAction::Redirect(port)) => self.deliver(ports, port, skb),
+                        None => state.receive(rep.dev(), skb),
+                    }
                 }
             }
             return;
@@ -479,8 +610,13 @@ impl Eswitch {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
-            // Everything goes up the uplink representor.
-            self.deliver(ports, PortId::Pf, skb);
+            // An offloaded rule of the PF, else up the uplink representor.
+            let pf = ports.pf.as_ref().and_then(|pf| pf.state());
+            match pf.and_then(|pf| pf.flows().decide(&skb)) {
+                Some(FlowAction::Drop) => {}
+                Some(FlowAction::Redirect(port)) => self.deliver(ports, port, skb),
+                None => self.deliver(ports, PortId::Pf, skb),
+            }
             return None;
         }
         let Some(dst) = skb.eth_dest() else {

@@ -9,7 +9,7 @@
 //! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
-    eswitch::{Eswitch, PortSet, RepRef, VfRef},
+    eswitch::{Eswitch, Flows, PortSet, RepRef, VfRef},
     ether::MacAddr,
     fault::{PfFaults, UplinkEvent},
     fdb::{PortId, SwitchMode},
@@ -17,6 +17,7 @@ use crate::{
         device::{Device, DeviceRef},
         devlink::{Devlink, DevlinkOps, EswitchMode, Fmsg},
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        flower::ClsFlower,
         link::{self, ExtAck, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
         napi::Napi,
         ops::{LinkStats, NetdevOps},
@@ -60,6 +61,9 @@ pub(crate) struct Pf {
     /// The receive side and the counters.
     #[pin]
     port: RxPort,
+    /// The offloaded rules of its ingress (switchdev mode): for the
+    /// uplink's frames.
+    flows: Flows,
     #[pin]
     vfs: Mutex<VfSet>,
     /// The PF's own reference, handed to the switch (until teardown).
@@ -85,6 +89,11 @@ impl Pf {
     /// A frame the switch delivers to the PF (BH context).
     pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
         self.port.receive(dev, skb);
+    }
+
+    /// The offloaded rules of its ingress.
+    pub(crate) fn flows(&self) -> &Flows {
+        &self.flows
     }
 
     fn uplink(&self) -> &DeviceRef {
@@ -247,6 +256,8 @@ impl Pf {
 }
 
 impl NetdevOps for Pf {
+    const TC_OFFLOAD: bool = true;
+
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
         self.port.open();
@@ -312,6 +323,10 @@ impl NetdevOps for Pf {
 
     fn switch_id(&self) -> Option<[u8; 8]> {
         self.esw.switchdev().then(|| self.esw.id())
+    }
+
+    fn flower(&self, _dev: &Device, cls: &ClsFlower<'_>) -> Result {
+        self.esw.flower(&self.flows, cls)
     }
 }
 
@@ -388,6 +403,13 @@ impl DevlinkOps for Pf {
         Ok(())
     }
 
+    // Not through the VF lock: the core asks while the VF is being made
+    // (the port's and the representor's registration notify), and the
+    // lock is held then.
+    fn vf_hw_addr(&self, vf: u16) -> Result<MacAddr> {
+        self.esw.vf_mac(vf).ok_or(EOPNOTSUPP)
+    }
+
     fn tx_diagnose(&self, fmsg: &mut Fmsg<'_>) -> Result {
         self.tx_dump(None, fmsg)
     }
@@ -424,6 +446,7 @@ impl link::Driver for Pf {
         Ok(try_pin_init!(Self {
             esw,
             port <- RxPort::new(link::new_napi::<Self>(dev))?,
+            flows: Flows::new()?,
             vfs <- new_mutex!(vfs, "svnic_pf_vfs"),
             me <- new_mutex!(None, "svnic_pf_me"),
             total_vfs: crate::module_parameters::total_vfs.value().clamp(1, 256),

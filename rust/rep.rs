@@ -9,14 +9,16 @@
 //! [`crate::eswitch`]). The PF is the uplink's representor. All of them
 //! report the switch's `phys_switch_id`; the representors' port names are
 //! `pf0vfN`, the PF's `p0`. A representor has its own counters, an RX ring
-//! and NAPI context with RX coalescing, like the PF.
+//! and NAPI context with RX coalescing, like the PF, and takes TC flower
+//! rules on its ingress, offloaded to the switch (see [`crate::eswitch`]).
 
 use crate::{
-    eswitch::Eswitch,
+    eswitch::{Eswitch, Flows},
     ether::MacAddr,
     net::{
         device::Device,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        flower::ClsFlower,
         link::ExtAck,
         napi::Napi,
         netdev::Standalone,
@@ -36,6 +38,8 @@ pub(crate) struct Rep {
     esw: Arc<Eswitch>,
     #[pin]
     port: RxPort,
+    /// The offloaded rules of its ingress: for the VF's frames.
+    flows: Flows,
 }
 
 impl Rep {
@@ -46,10 +50,12 @@ impl Rep {
         esw: Arc<Eswitch>,
     ) -> Result<impl PinInit<Self, Error> + use<>> {
         let port = RxPort::new(Standalone::<Self>::new_napi(dev))?;
+        let flows = Flows::new()?;
         Ok(try_pin_init!(Self {
             index,
             esw,
             port <- port,
+            flows,
         }? Error))
     }
 
@@ -58,9 +64,16 @@ impl Rep {
     pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
         self.port.receive(dev, skb);
     }
+
+    /// The offloaded rules of its ingress.
+    pub(crate) fn flows(&self) -> &Flows {
+        &self.flows
+    }
 }
 
 impl NetdevOps for Rep {
+    const TC_OFFLOAD: bool = true;
+
     fn open(&self, _dev: &Device) -> Result {
         self.port.open();
         Ok(())
@@ -96,6 +109,10 @@ impl NetdevOps for Rep {
 
     fn switch_id(&self) -> Option<[u8; 8]> {
         Some(self.esw.id())
+    }
+
+    fn flower(&self, _dev: &Device, cls: &ClsFlower<'_>) -> Result {
+        self.esw.flower(&self.flows, cls)
     }
 }
 

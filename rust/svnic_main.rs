@@ -14,6 +14,7 @@ mod ethtool;
 mod fault;
 mod fdb;
 mod filter;
+mod flower;
 mod net;
 mod pf;
 mod rate;

@@ -21,6 +21,7 @@
 #include <linux/skbuff.h>
 #include <linux/sysfs.h>
 #include <net/devlink.h>
+#include <net/flow_offload.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 

@@ -52,6 +52,11 @@ impl Device {
         self.0.get()
     }
 
+    /// Whether `other` is this very device.
+    pub(crate) fn is(&self, other: &Device) -> bool {
+        core::ptr::eq(self, other)
+    }
+
     /// Interface index.
     pub(crate) fn ifindex(&self) -> i32 {
         // SAFETY: By the type invariant the device is valid.

@@ -7,17 +7,21 @@
 //! C header: [`include/net/devlink.h`](srctree/include/net/devlink.h).
 //!
 //! A PF's driver implements [`DevlinkOps`]; [`Devlink`] owns the instance
-//! and its reporter. The devlink core calls the operations with the
+//! and its reporter. In switchdev mode each VF has a devlink port
+//! ([`VfPort`], flavour `pcivf`, index VF + 1) linked to its representor,
+//! whose port function reports the VF's MAC address. The devlink core calls the operations with the
 //! instance's lock held, and so do [`Devlink::report_tx_timeout`]'s
 //! recovery and dump. Lock order: RTNL, then the devlink instance lock,
 //! then the driver's own locks; an operation never takes RTNL.
 
 use super::{bindings, link::ExtAck};
+use crate::ether::MacAddr;
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
-    error::{from_err_ptr, from_result},
+    error::{from_err_ptr, from_result, to_result},
     ffi::{c_int, c_void},
     prelude::*,
+    types::Opaque,
 };
 
 /// `devlink dev eswitch ... mode`.
@@ -71,6 +75,91 @@ pub(crate) trait DevlinkOps: Send + Sync + 'static {
     /// `devlink health dump` of the `tx` reporter: the state of VF `vf`'s
     /// TX queue (a report's), or of every VF's.
     fn tx_dump(&self, vf: Option<u16>, fmsg: &mut Fmsg<'_>) -> Result;
+
+    /// The MAC address of VF `vf` (`devlink port show`: `function hw_addr`;
+    /// EOPNOTSUPP leaves it out). Also called while `sriov_numvfs` is being
+    /// written, from the port's and representor's registration: must not
+    /// take a lock `set_num_vfs` holds.
+    fn vf_hw_addr(&self, vf: u16) -> Result<MacAddr>;
+}
+
+/// The instance lock of a [`Devlink`], held while this value lives.
+///
+/// # Invariants
+///
+/// `raw` is a registered instance whose lock this value holds.
+pub(crate) struct DevlGuard<'a> {
+    raw: NonNull<bindings::devlink>,
+    _p: PhantomData<&'a ()>,
+}
+
+impl Drop for DevlGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we hold the lock.
+        unsafe { bindings::devl_unlock(self.raw.as_ptr()) };
+    }
+}
+
+/// The devlink port of a VF (flavour `pcivf`, controller 0, PF 0), for its
+/// representor.
+///
+/// Unregister it with [`VfPort::unregister`], with the instance's lock
+/// held; a port dropped still registered takes the lock itself.
+///
+/// # Invariants
+///
+/// While `registered`, `raw` is registered with the instance its `devlink`
+/// field points to, which outlives it.
+#[pin_data(PinnedDrop)]
+pub(crate) struct VfPort {
+    #[pin]
+    raw: Opaque<bindings::devlink_port>,
+    vf: u16,
+    registered: bool,
+}
+
+// SAFETY: The port is used through the devlink API, which locks.
+unsafe impl Send for VfPort {}
+// SAFETY: See above.
+unsafe impl Sync for VfPort {}
+
+impl VfPort {
+    /// The port, for `SET_NETDEV_DEVLINK_PORT`.
+    pub(super) fn as_raw(&self) -> *mut bindings::devlink_port {
+        self.raw.get()
+    }
+
+    /// Unregisters the port; `guard` holds its instance's lock (else the
+    /// port is unregistered when dropped).
+    pub(crate) fn unregister(mut self: Pin<KBox<Self>>, guard: &DevlGuard<'_>) {
+        // SAFETY: By the type invariant `raw` is a registered port (or
+        // zeroed); reading its instance pointer is fine.
+        let same = unsafe { (*self.raw.get()).devlink } == guard.raw.as_ptr();
+        if self.registered && same {
+            // SAFETY: Registered with the instance whose lock `guard` holds.
+            unsafe { bindings::devl_port_unregister(self.raw.get()) };
+            // SAFETY: `registered` is not structurally pinned.
+            // INVARIANT: unregistered just above.
+            unsafe { self.as_mut().get_unchecked_mut() }.registered = false;
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for VfPort {
+    fn drop(self: Pin<&mut Self>) {
+        if self.registered {
+            // SAFETY: By the type invariant the port is registered with a
+            // live instance; its owner does not hold the lock (it would
+            // have called `unregister`).
+            unsafe {
+                let devlink = (*self.raw.get()).devlink;
+                bindings::devl_lock(devlink);
+                bindings::devl_port_unregister(self.raw.get());
+                bindings::devl_unlock(devlink);
+            }
+        }
+    }
 }
 
 /// A devlink formatted message being built (diagnose and dump output).
@@ -213,6 +302,85 @@ impl<T: DevlinkOps> Devlink<T> {
             raw,
             tx,
             _p: PhantomData,
+        })
+    }
+
+    /// Takes the instance lock. Process context; may hold RTNL, not the
+    /// driver's locks.
+    pub(crate) fn lock(&self) -> DevlGuard<'_> {
+        // SAFETY: By the type invariant the instance is registered.
+        unsafe { bindings::devl_lock(self.raw.as_ptr()) };
+        // INVARIANT: locked just above.
+        DevlGuard {
+            raw: self.raw,
+            _p: PhantomData,
+        }
+    }
+
+    const PORT_OPS: bindings::devlink_port_ops = bindings::devlink_port_ops {
+        port_fn_hw_addr_get: Some(Self::port_fn_hw_addr_get),
+        // SAFETY: An all-zero `devlink_port_ops` is valid: every other
+        // operation is absent.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+    const PORT_OPS_REF: &'static bindings::devlink_port_ops = &Self::PORT_OPS;
+
+    /// Registers the devlink port of VF `vf`, with the instance's lock
+    /// held (`guard`).
+    pub(crate) fn new_vf_port(&self, guard: &DevlGuard<'_>, vf: u16) -> Result<Pin<KBox<VfPort>>> {
+        if guard.raw != self.raw {
+            return Err(EINVAL);
+        }
+        let mut port = KBox::pin_init(
+            pin_init!(VfPort {
+                raw: Opaque::zeroed(),
+                vf,
+                registered: false,
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: `port.raw` is zeroed, pinned storage for a devlink port;
+        // the instance's lock is held (checked above); the ops are static.
+        to_result(unsafe {
+            bindings::devlink_port_attrs_pci_vf_set(port.raw.get(), 0, 0, vf, false);
+            bindings::devl_port_register_with_ops(
+                self.raw.as_ptr(),
+                port.raw.get(),
+                u32::from(vf) + 1,
+                Self::PORT_OPS_REF,
+            )
+        })?;
+        // SAFETY: `registered` is not structurally pinned.
+        // INVARIANT: registered with this instance, which outlives its ports
+        // (their owner, the link layer, unregisters them first).
+        unsafe { port.as_mut().get_unchecked_mut() }.registered = true;
+        Ok(port)
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `port_fn_hw_addr_get` of a [`VfPort`]
+    /// of an instance of [`Devlink::new`], with a buffer of `MAX_ADDR_LEN`.
+    unsafe extern "C" fn port_fn_hw_addr_get(
+        port: *mut bindings::devlink_port,
+        hw_addr: *mut u8,
+        hw_addr_len: *mut c_int,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `port` is the `raw` field of a `VfPort`; its instance
+            // is one of ours.
+            let (vf, ops) = unsafe {
+                let vf_port = &*kernel::container_of!(Opaque::cast_from(port), VfPort, raw);
+                (vf_port.vf, Self::ops((*port).devlink))
+            };
+            let mac = ops.vf_hw_addr(vf)?;
+            // SAFETY: The buffer holds `MAX_ADDR_LEN` (32) bytes.
+            unsafe {
+                core::ptr::copy_nonoverlapping(mac.as_ptr(), hw_addr, mac.len());
+                *hw_addr_len = mac.len() as c_int;
+            }
+            Ok(0)
         })
     }
 

@@ -216,3 +216,8 @@ void svnic_local_bh_enable(void)
 {
 	local_bh_enable();
 }
+
+u64 svnic_get_jiffies_64(void)
+{
+	return get_jiffies_64();
+}

@@ -61,4 +61,6 @@ struct devlink *svnic_devlink_alloc(const struct devlink_ops *ops, size_t priv_s
 				    struct device *dev);
 void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_sample *s);
 
+u64 svnic_get_jiffies_64(void);
+
 #endif /* SVNIC_HELPERS_H */

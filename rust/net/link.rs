@@ -30,7 +30,7 @@
 use super::{
     bindings,
     device::{Device, DeviceRef},
-    devlink::{Devlink, DevlinkOps},
+    devlink::{DevlGuard, Devlink, DevlinkOps, VfPort},
     napi::Napi,
     netdev::{DevRef, Parent, Standalone},
     ops::{Lookup, NetdevOps, Trampolines},
@@ -55,9 +55,10 @@ use kernel::{
     debugfs::Dir,
     error::{from_result, to_result},
     ffi::{c_int, c_ulong, c_void},
+    new_mutex,
     prelude::*,
     str::CString,
-    sync::SetOnce,
+    sync::{Mutex, SetOnce},
     types::{ForeignOwnable, Opaque},
 };
 
@@ -185,7 +186,8 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
     /// `sriov_numvfs`; may be called in atomic context, must not sleep.
     fn num_vfs(&self) -> u16;
 
-    /// A write to `sriov_numvfs`. Under RTNL (taken by this layer).
+    /// A write to `sriov_numvfs`. Under RTNL and the devlink instance lock
+    /// (taken by this layer).
     fn set_num_vfs(&self, sriov: &Sriov<'_, Self>, n: u16) -> Result;
 
     /// `ndo_get_vf_config`. Under RTNL.
@@ -224,6 +226,9 @@ pub(crate) type LinkRef<T> = DevRef<Port<T>>;
 /// What [`Driver::set_num_vfs`] may do with the device model.
 pub(crate) struct Sriov<'a, T: Driver> {
     port: &'a Port<T>,
+    devlink: &'a Devlink<T>,
+    /// The instance lock of `devlink`, held.
+    guard: &'a DevlGuard<'a>,
 }
 
 impl<T: Driver> Sriov<'_, T> {
@@ -255,12 +260,14 @@ impl<T: Driver> Sriov<'_, T> {
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("vf%d"))?;
         }
-        Standalone::<V>::register(&name, Parent::Vf(parent), self.port.dev(), init)
+        Standalone::<V>::register(&name, Parent::Vf(parent), self.port.dev(), None, init)
     }
 
     /// Registers the representor netdev of VF `index` on the PF's device,
     /// named `PFrN` (or `svrep%d` when that would not fit), in the PF's
-    /// network namespace. Under RTNL (held).
+    /// network namespace, with the VF's devlink port (flavour `pcivf`),
+    /// which this layer unregisters once the VFs are gone. Under RTNL
+    /// (held).
     pub(crate) fn register_rep<R: NetdevOps, I: PinInit<R, Error>>(
         &self,
         index: u16,
@@ -271,7 +278,12 @@ impl<T: Driver> Sriov<'_, T> {
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("svrep%d"))?;
         }
-        Standalone::<R>::register(&name, Parent::Pf(pf), self.port.dev(), init)
+        let port = self.devlink.new_vf_port(self.guard, index)?;
+        let rep =
+            Standalone::<R>::register(&name, Parent::Pf(pf), self.port.dev(), Some(&port), init);
+        // Kept (registered) even if the netdev failed: dropped with the rest.
+        self.port.vf_ports.lock().push(port, GFP_KERNEL)?;
+        rep
     }
 }
 
@@ -290,6 +302,10 @@ impl<T: Driver> Sriov<'_, T> {
 /// before the PF device, its parent.
 #[pin_data]
 pub(crate) struct Port<T: Driver> {
+    /// The devlink ports of the VFs (switchdev mode), changed and emptied
+    /// under the instance lock; dropped before the instance.
+    #[pin]
+    vf_ports: Mutex<KVec<Pin<KBox<VfPort>>>>,
     /// The devlink instance; goes first, since it calls into `state`.
     devlink: SetOnce<Devlink<T>>,
     #[pin]
@@ -329,6 +345,15 @@ impl<T: Driver> Port<T> {
             return Err(EBUSY);
         }
         Ok(())
+    }
+
+    /// Unregisters the VFs' devlink ports (the VFs and representors are
+    /// gone); `guard` holds the instance lock.
+    fn drop_vf_ports(&self, guard: &DevlGuard<'_>) {
+        let ports = core::mem::take(&mut *self.vf_ports.lock());
+        for port in ports {
+            port.unregister(guard);
+        }
     }
 
     /// Registers the PF's devlink instance on its device. Under RTNL.
@@ -458,7 +483,18 @@ impl<T: Driver> SriovOps for Port<T> {
         if !self.live.load(Ordering::Relaxed) {
             return Err(ENODEV);
         }
-        self.state.set_num_vfs(&Sriov { port: self }, n)
+        let devlink = self.devlink.as_ref().ok_or(ENODEV)?;
+        let guard = devlink.lock();
+        let sriov = Sriov {
+            port: self,
+            devlink,
+            guard: &guard,
+        };
+        let ret = self.state.set_num_vfs(&sriov, n);
+        if self.state.num_vfs() == 0 {
+            self.drop_vf_ports(&guard);
+        }
+        ret
     }
 }
 
@@ -568,6 +604,7 @@ impl<T: Driver> Adapter<T> {
             (*dev).ethtool_ops = Self::ETHTOOL_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::destructor_callback);
+            super::ops::setup_features::<T>(dev);
             let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;
             fast.set_lltx(1);
             let flags = fast.priv_flags();
@@ -662,6 +699,7 @@ impl<T: Driver> Adapter<T> {
             let init = T::new(this, uplink, &ctx)?;
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
+                    vf_ports <- new_mutex!(KVec::new(), "svnic_vf_ports"),
                     devlink: SetOnce::new(),
                     state <- init,
                     pf_dev: SetOnce::new(),
@@ -726,7 +764,15 @@ impl<T: Driver> Adapter<T> {
                 // returns the work is neither queued nor running, and it
                 // queues itself only while running.
                 unsafe { bindings::cancel_delayed_work_sync(p.service.get()) };
-                p.state.teardown();
+                // The VFs go under the devlink lock, as in `set_num_vfs`.
+                match p.devlink.as_ref() {
+                    Some(devlink) => {
+                        let guard = devlink.lock();
+                        p.state.teardown();
+                        p.drop_vf_ports(&guard);
+                    }
+                    None => p.state.teardown(),
+                }
             }
             p.unbind();
         }

@@ -15,6 +15,7 @@ pub(crate) mod device;
 pub(crate) mod devlink;
 pub(crate) mod dim;
 pub(crate) mod ethtool;
+pub(crate) mod flower;
 pub(crate) mod link;
 pub(crate) mod napi;
 pub(crate) mod netdev;

@@ -17,6 +17,7 @@
 use super::{
     bindings,
     device::Device,
+    devlink::VfPort,
     napi::Napi,
     ops::{Lookup, NetdevOps, Trampolines},
     sriov::{PfDevice, VfDevice},
@@ -157,6 +158,7 @@ impl<T: NetdevOps> Standalone<T> {
                     & !(bindings::netdev_priv_flags_IFF_TX_SKB_SHARING as kernel::ffi::c_ulong),
             );
             bindings::svnic_eth_hw_addr_random(dev);
+            super::ops::setup_features::<T>(dev);
         }
     }
 
@@ -183,11 +185,13 @@ impl<T: NetdevOps> Standalone<T> {
 
     /// Allocates and registers a netdev named `name` (a `%d` template is
     /// allowed) under `parent`, in the network namespace of `netns_of`, with
-    /// the state `init` returns. Under RTNL.
+    /// the state `init` returns, as the netdev of devlink port `port` if
+    /// given (which must outlive its registration). Under RTNL.
     pub(crate) fn register<I>(
         name: &CStr,
         parent: Parent<'_>,
         netns_of: &Device,
+        port: Option<&VfPort>,
         init: impl FnOnce(&Device) -> Result<I>,
     ) -> Result<DevRef<Self>>
     where
@@ -228,6 +232,10 @@ impl<T: NetdevOps> Standalone<T> {
             let slot = bindings::svnic_netdev_priv(dev).cast::<*mut c_void>();
             *slot = state.into_foreign();
             (*dev).dev.parent = parent.as_raw();
+            if let Some(port) = port {
+                // SET_NETDEV_DEVLINK_PORT.
+                (*dev).devlink_port = port.as_raw();
+            }
             bindings::svnic_dev_net_set(dev, bindings::svnic_dev_net(netns_of.as_raw()));
         }
         // SAFETY: RTNL is held (the caller's duty); `dev` is set up.

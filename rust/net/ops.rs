@@ -9,7 +9,14 @@
 //! `link::Port`, a VF straight to its state). [`Trampolines`] turns the two
 //! into a `net_device_ops` table and a NAPI poll function.
 
-use super::{bindings, device::Device, ethtool::EthtoolOps, napi::Napi, skb::SkBuff};
+use super::{
+    bindings,
+    device::Device,
+    ethtool::EthtoolOps,
+    flower::{self, ClsFlower},
+    napi::Napi,
+    skb::SkBuff,
+};
 use crate::ether::{self, MacAddr};
 use core::{marker::PhantomData, ptr};
 use kernel::{
@@ -33,6 +40,10 @@ pub(crate) struct LinkStats {
 
 /// The operations of a netdev.
 pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
+    /// Whether the device offloads TC flower rules (`NETIF_F_HW_TC`, see
+    /// [`NetdevOps::flower`]).
+    const TC_OFFLOAD: bool = false;
+
     /// `ndo_open`, under RTNL.
     fn open(&self, dev: &Device) -> Result;
 
@@ -74,6 +85,29 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     fn switch_id(&self) -> Option<[u8; 8]> {
         None
     }
+
+    /// A flower request on one of the device's ingress blocks (with
+    /// [`NetdevOps::TC_OFFLOAD`]). Under RTNL.
+    fn flower(&self, _dev: &Device, _cls: &ClsFlower<'_>) -> Result {
+        Err(EOPNOTSUPP)
+    }
+}
+
+/// Gives a device of driver `T` the features its operations call for
+/// (`NETIF_F_HW_TC` with [`NetdevOps::TC_OFFLOAD`]).
+///
+/// # Safety
+///
+/// `dev` is a valid device being set up (not registered).
+pub(super) unsafe fn setup_features<T: NetdevOps>(dev: *mut bindings::net_device) {
+    if T::TC_OFFLOAD {
+        let tc = 1u64 << bindings::NETIF_F_HW_TC_BIT;
+        // SAFETY: By the safety requirements we own `dev`'s setup.
+        unsafe {
+            (*dev).hw_features |= tc;
+            (*dev).features |= tc;
+        }
+    }
 }
 
 /// How the trampolines find a device's [`NetdevOps`].
@@ -106,6 +140,7 @@ impl<L: Lookup> Trampolines<L> {
         ndo_tx_timeout: Some(Self::tx_timeout),
         ndo_get_phys_port_name: Some(Self::get_phys_port_name),
         ndo_get_port_parent_id: Some(Self::get_port_parent_id),
+        ndo_setup_tc: Some(Self::setup_tc),
         // SAFETY: An all-zero `net_device_ops` is valid: every other
         // operation is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -262,6 +297,57 @@ impl<L: Lookup> Trampolines<L> {
                 ptr::copy_nonoverlapping(id.as_ptr(), (&raw mut (*ppid).id).cast::<u8>(), id.len());
                 (*ppid).id_len = id.len() as u8;
             }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_setup_tc` of a device of this kind.
+    unsafe extern "C" fn setup_tc(
+        dev: *mut bindings::net_device,
+        kind: bindings::tc_setup_type,
+        type_data: *mut c_void,
+    ) -> c_int {
+        if !L::Ops::TC_OFFLOAD || kind != bindings::tc_setup_type_TC_SETUP_BLOCK {
+            return EOPNOTSUPP.to_errno();
+        }
+        // SAFETY: A block request's data is a `flow_block_offload`; the
+        // driver list is svnic's, touched under RTNL (held). The callback's
+        // data is the device, whose blocks are unbound before it goes.
+        unsafe {
+            bindings::flow_block_cb_setup_simple(
+                type_data.cast(),
+                flower::driver_list(),
+                Some(Self::block_cb),
+                dev.cast(),
+                dev.cast(),
+                true,
+            )
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the tc core for a block bound by `setup_tc`, whose data is
+    /// the device.
+    unsafe extern "C" fn block_cb(
+        kind: bindings::tc_setup_type,
+        type_data: *mut c_void,
+        cb_priv: *mut c_void,
+    ) -> c_int {
+        if kind != bindings::tc_setup_type_TC_SETUP_CLSFLOWER {
+            return EOPNOTSUPP.to_errno();
+        }
+        let dev = cb_priv.cast::<bindings::net_device>();
+        from_result(|| {
+            // SAFETY: `dev` is ours and registered (see `setup_tc`).
+            let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
+            // SAFETY: A flower request's data is a `flow_cls_offload`, valid
+            // for the call.
+            let cls = unsafe { ClsFlower::from_raw(type_data.cast()) };
+            // SAFETY: As above.
+            ops.flower(unsafe { Device::from_raw(dev) }, &cls)?;
             Ok(0)
         })
     }

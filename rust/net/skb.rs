@@ -153,6 +153,37 @@ impl SkBuff {
         ))
     }
 
+    /// The EtherType after the outer VLAN tag (the frame's, if it has
+    /// none); 0 if the frame is too short to tell.
+    pub(crate) fn inner_type(&self) -> u16 {
+        let Some(h) = self.eth_header() else {
+            return 0;
+        };
+        let outer = u16::from_be_bytes([h[12], h[13]]);
+        // SAFETY: By the type invariant the buffer is valid.
+        let accelerated = unsafe {
+            let mut tci = 0u16;
+            bindings::svnic___vlan_hwaccel_get_tag(self.as_raw(), &mut tci) == 0
+        };
+        if accelerated || (outer != ETH_P_8021Q && outer != ETH_P_8021AD) {
+            return outer;
+        }
+        let mut t = [0u8; 2];
+        // SAFETY: By the type invariant the buffer is valid; we read two
+        // bytes 16 bytes after the MAC header only if they are in the head
+        // buffer.
+        unsafe {
+            let skb = self.as_raw();
+            let mac = bindings::svnic_skb_mac_header(skb);
+            let tail = bindings::svnic_skb_tail_pointer(skb);
+            if tail.offset_from(mac) < 18 {
+                return 0;
+            }
+            core::ptr::copy_nonoverlapping(mac.add(16), t.as_mut_ptr(), 2);
+        }
+        u16::from_be_bytes(t)
+    }
+
     /// Gives an untagged frame the outer VLAN tag `(tpid, tci)` (host byte
     /// order), as an accelerated tag.
     pub(crate) fn push_vlan(&mut self, tpid: u16, tci: u16) {

@@ -3,7 +3,9 @@
 #
 # switchdev mode: `devlink dev eswitch set ... mode switchdev` with no VF;
 # VFs made then get representors pf0rN (phys_port_name pf0vfN, the PF's
-# phys_switch_id; the PF is the uplink representor, p0). The switch then
+# phys_switch_id, devlink port svnic/svnicN/(N+1) of flavour pcivf whose
+# function shows the VF's MAC; the PF is the uplink representor, p0). The
+# switch then
 # forwards nothing by itself: VF-to-VF and VF-to-uplink traffic flows only
 # through software on the representors (here a bridge, as OVS would be),
 # whose counters see it. The mode cannot change while VFs exist; back in
@@ -25,6 +27,12 @@ mode()
 host_attr()
 {
 	ip netns exec "$NS_HOST" cat "/sys/class/net/$1/$2" 2>/dev/null
+}
+
+# port_count: the number of devlink ports of $DL.
+port_count()
+{
+	devlink -j port show | jq "[.port // {} | keys[] | select(startswith(\"$DL/\"))] | length"
 }
 
 ping_vf()
@@ -54,10 +62,18 @@ test_to_switchdev()
 test_representors()
 {
 	RET=0
-	local i
+	local i ports mac
 	svnic_vfs 2
 	check_err $? "making 2 VFs in switchdev mode failed"
+	ports=$(devlink -j port show)
 	for i in 0 1; do
+		mac=$(ip -n "$(svnic_vf_ns "$i")" -j link show "pf0v$i" | jq -r '.[0].address')
+		echo "$ports" | jq -e ".port[\"$DL/$((i + 1))\"] | .flavour == \"pcivf\" and
+			.pfnum == 0 and .vfnum == $i and .type == \"eth\" and
+			.function.hw_addr == \"$mac\"" >/dev/null
+		# (type eth: linked to its netdev, pf0r$i, which iproute2 names
+		# only in the netdev's namespace, not devlink's.)
+		check_err $? "devlink port $DL/$((i + 1)) is not VF $i's (pf0r$i, $mac): $ports"
 		[ "$(host_attr "pf0r$i" phys_port_name)" = "pf0vf$i" ]
 		check_err $? "pf0r$i's port name is '$(host_attr "pf0r$i" phys_port_name)', not pf0vf$i"
 		[ "$(host_attr "pf0r$i" phys_switch_id)" = "$SWID" ]
@@ -72,7 +88,7 @@ test_representors()
 	[ "$(mode)" = switchdev ]
 	check_err $? "a refused mode change changed the mode"
 	svnic_expect_fail "not supported" bridge -n "$NS_HOST" link set dev pf0 hwmode vepa
-	log_test "switchdev: VFs get representors pf0vfN on the switch; the mode is fixed while VFs exist"
+	log_test "switchdev: VFs get representors pf0vfN and devlink ports on the switch; the mode is fixed while VFs exist"
 }
 
 test_slow_path()
@@ -119,6 +135,8 @@ test_back_to_legacy()
 	n=$(ip -n "$NS_HOST" -o link show | grep -c ': pf0r[0-9]*[@:]')
 	[ "$n" = 0 ]
 	check_err $? "$n representors outlived their VFs"
+	[ "$(port_count)" = 0 ]
+	check_err $? "$(port_count) devlink ports outlived their VFs"
 	devlink dev eswitch set "$DL" mode legacy
 	check_err $? "switching back to legacy without VFs failed"
 	[ "$(mode)" = legacy ]
@@ -130,6 +148,8 @@ test_back_to_legacy()
 	n=$(ip -n "$NS_HOST" -o link show | grep -c ': pf0r[0-9]*[@:]')
 	[ "$n" = 0 ]
 	check_err $? "legacy VFs got $n representors"
+	[ "$(port_count)" = 0 ]
+	check_err $? "legacy VFs got $(port_count) devlink ports"
 	# pf0 has no address now (it was the bridge's): only the VF answers.
 	ip -n "$NS_HOST" link set pf0v0 up
 	ip -n "$NS_HOST" addr add 192.0.2.20/24 dev pf0v0
@@ -146,6 +166,8 @@ test_pf_deleted_in_switchdev()
 	check_err $? "switching to switchdev mode again failed"
 	ip netns exec "$NS_HOST" bash -c "echo 3 > $(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "making 3 VFs in switchdev mode failed"
+	[ "$(port_count)" = 3 ]
+	check_err $? "3 VFs in switchdev mode have $(port_count) devlink ports"
 	ip -n "$NS_HOST" link del pf0
 	check_err $? "deleting the PF in switchdev mode failed"
 	[ "$(svnic_netdevs)" = 0 ]
