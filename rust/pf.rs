@@ -30,7 +30,7 @@ use crate::{
     stats::STAT_NAMES,
     vf::Vf,
 };
-use core::sync::atomic::{AtomicBool, AtomicU16, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering::Relaxed};
 use kernel::{
     debugfs::{Dir, Scope},
     new_mutex,
@@ -83,7 +83,17 @@ pub(crate) struct Pf {
     born: Instant<Monotonic>,
     /// The uplink carrier the VFs were last given (by `sync_vf_carriers`).
     vfs_uplink_carrier: AtomicBool,
+    /// [`Pf::link_mbps`] when last read under RTNL, for devlink's rate
+    /// requests, which come without it.
+    link_mbps_cached: AtomicU32,
 }
+
+/// The extack message of a devlink rate that is not whole Mbit/s.
+const RATE_UNIT: &CStr = c"svnic: rates are whole Mbit/s (multiples of 125000 bytes/s)";
+
+/// The extack message of a devlink rate the link or the other VFs refuse.
+const RATE_REFUSED: &CStr =
+    c"svnic: tx_share over tx_max, a rate over the link speed, or the VFs' tx_share over the link";
 
 impl Pf {
     /// A frame the switch delivers to the PF (BH context).
@@ -171,7 +181,7 @@ impl Pf {
             if switchdev {
                 let esw = self.esw.clone();
                 let made = sriov
-                    .register_rep(i, |dev| Rep::new(dev, i, esw))
+                    .register_rep(i, &self.esw.id(), |dev| Rep::new(dev, i, esw))
                     .and_then(|rep| Ok(vfs.reps.push(rep, GFP_KERNEL)?));
                 if let Err(e) = made {
                     self.remove_vfs(vfs);
@@ -189,22 +199,24 @@ impl Pf {
 
     /// The speed of the link the VFs share, in Mbit/s (0: unknown): the
     /// `link_mbps` module parameter, else the uplink's ethtool speed.
-    /// Under RTNL.
+    /// Under RTNL; remembered for [`Pf::set_vf_rates`] from devlink.
     fn link_mbps(&self) -> u32 {
-        match crate::module_parameters::link_mbps.value() {
+        let mbps = match crate::module_parameters::link_mbps.value() {
             0 => self.uplink().speed_mbps(),
             mbps => mbps,
-        }
+        };
+        self.link_mbps_cached.store(mbps, Relaxed);
+        mbps
     }
 
-    /// `ip link set PF vf N min_tx_rate A max_tx_rate B`: checks the rates
-    /// against the link and the other VFs' minimums, applies them, and puts
-    /// the link budget in use while some VF has a minimum. Under RTNL.
-    fn set_vf_rates(&self, vf: u16, min: u32, max: u32) -> Result {
+    /// `ip link set PF vf N min_tx_rate A max_tx_rate B`, or a devlink rate
+    /// leaf's `tx_share`/`tx_max`: checks the rates against the link
+    /// (`link` Mbit/s) and the other VFs' minimums, applies them, and puts
+    /// the link budget in use while some VF has a minimum.
+    fn set_vf_rates(&self, vf: u16, min: u32, max: u32, link: u32) -> Result {
         let vfs = self.vfs.lock();
         let target = vfs.netdevs.get(usize::from(vf)).ok_or(EINVAL)?;
         let target = target.state().ok_or(ENODEV)?;
-        let link = self.link_mbps();
         if min != 0 && link == 0 {
             // Nothing to guarantee a share of.
             return Err(EINVAL);
@@ -226,6 +238,24 @@ impl Pf {
             .link_budget()
             .set_rate(if shared { link } else { 0 });
         Ok(())
+    }
+
+    /// A devlink rate leaf's `tx_share` (`share`) or `tx_max` for VF `vf`;
+    /// its other rate stays. Under the devlink instance lock, not RTNL:
+    /// the link speed is the one last read.
+    fn set_vf_leaf_rate(
+        &self,
+        vf: u16,
+        bytes_per_sec: u64,
+        share: bool,
+        extack: &ExtAck,
+    ) -> Result {
+        let mbps =
+            rate::bytes_to_mbps(bytes_per_sec).ok_or_else(|| extack.fail(EINVAL, RATE_UNIT))?;
+        let (min, max) = self.with_vf(vf, |state, _| Ok(state.rates()))?;
+        let (min, max) = if share { (mbps, max) } else { (min, mbps) };
+        self.set_vf_rates(vf, min, max, self.link_mbps_cached.load(Relaxed))
+            .map_err(|e| extack.fail(e, RATE_REFUSED))
     }
 
     /// Milliseconds since the PF was made.
@@ -410,6 +440,14 @@ impl DevlinkOps for Pf {
         self.esw.vf_mac(vf).ok_or(EOPNOTSUPP)
     }
 
+    fn set_vf_tx_share(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result {
+        self.set_vf_leaf_rate(vf, bytes_per_sec, true, extack)
+    }
+
+    fn set_vf_tx_max(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result {
+        self.set_vf_leaf_rate(vf, bytes_per_sec, false, extack)
+    }
+
     fn tx_diagnose(&self, fmsg: &mut Fmsg<'_>) -> Result {
         self.tx_dump(None, fmsg)
     }
@@ -456,10 +494,12 @@ impl link::Driver for Pf {
             debugfs: ctx.debugfs.clone(),
             born: Instant::now(),
             vfs_uplink_carrier: AtomicBool::new(uplink.carrier_ok()),
+            link_mbps_cached: AtomicU32::new(0),
         }? Error))
     }
 
     fn registered(&self, me: LinkRef<Self>) {
+        self.link_mbps();
         *self.me.lock() = Some(me);
         let vfs = self.vfs.lock();
         let _ = self.publish(&vfs);
@@ -499,6 +539,7 @@ impl link::Driver for Pf {
         // The uplink's link state is re-read whatever the notifications
         // said, as a NIC driver's watchdog polls the PHY; a change found
         // is passed on like a notification (late ones stay late).
+        self.link_mbps();
         let changed = self.uplink().carrier_ok() != self.vfs_uplink_carrier.load(Relaxed);
         if self.faults.service(self.fault_clock_ms(), changed) == UplinkEvent::Deliver {
             self.sync_vf_carriers();
@@ -555,7 +596,7 @@ impl link::Driver for Pf {
 
     fn set_vf(&self, vf: u16, change: VfChange) -> Result {
         if let VfChange::Rate { min, max } = change {
-            return self.set_vf_rates(vf, min, max);
+            return self.set_vf_rates(vf, min, max, self.link_mbps());
         }
         self.with_vf(vf, |state, dev| {
             match change {

@@ -357,6 +357,17 @@ pub(crate) fn check_rates(min_mbps: u32, max_mbps: u32, link_mbps: u32) -> Resul
     Ok(())
 }
 
+/// A devlink rate (`tx_share`, `tx_max`) in bytes per second as Mbit/s,
+/// the unit of the shaper; `None` unless it is a whole number of Mbit/s
+/// that fits.
+pub(crate) fn bytes_to_mbps(bytes_per_sec: u64) -> Option<u32> {
+    const MBIT: u64 = 1_000_000 / 8;
+    if bytes_per_sec % MBIT != 0 {
+        return None;
+    }
+    u32::try_from(bytes_per_sec / MBIT).ok()
+}
+
 /// Validates the minimum rates of all ports together: they cannot reserve
 /// more than a known link speed (`link_mbps`, 0: unknown).
 ///
@@ -374,6 +385,16 @@ pub(crate) fn check_min_sum(mins_mbps: &[u32], link_mbps: u32) -> Result {
 #[kunit_tests(svnic_rate)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn devlink_rates_in_whole_mbits() {
+        assert_eq!(bytes_to_mbps(0), Some(0));
+        assert_eq!(bytes_to_mbps(125_000), Some(1));
+        assert_eq!(bytes_to_mbps(1_250_000_000), Some(10_000));
+        assert_eq!(bytes_to_mbps(187_500), None);
+        assert_eq!(bytes_to_mbps(1), None);
+        assert_eq!(bytes_to_mbps(u64::MAX / 125_000 * 125_000), None);
+    }
 
     /// 1 ms in ns.
     const MS: u64 = 1_000_000;

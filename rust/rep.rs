@@ -8,7 +8,7 @@
 //! what is transmitted on the representor is received by VF N (see
 //! [`crate::eswitch`]). The PF is the uplink's representor. All of them
 //! report the switch's `phys_switch_id`; the representors' port names are
-//! `pf0vfN`, the PF's `p0`. A representor has its own counters, an RX ring
+//! `pf0vfN` (both from the VF's devlink port), the PF's `p0`. A representor has its own counters, an RX ring
 //! and NAPI context with RX coalescing, like the PF, and takes TC flower
 //! rules on its ingress, offloaded to the switch (see [`crate::eswitch`]).
 
@@ -28,7 +28,7 @@ use crate::{
     rxq::RxPort,
     stats::STAT_NAMES,
 };
-use kernel::{prelude::*, str::CString, sync::Arc};
+use kernel::{prelude::*, sync::Arc};
 
 /// The state of the representor of one VF.
 #[pin_data]
@@ -103,13 +103,9 @@ impl NetdevOps for Rep {
         self.port.stats.link_stats()
     }
 
-    fn phys_port_name(&self) -> Option<CString> {
-        CString::try_from_fmt(fmt!("pf0vf{}", self.index)).ok()
-    }
-
-    fn switch_id(&self) -> Option<[u8; 8]> {
-        Some(self.esw.id())
-    }
+    // The port name (`pf0vfN`) and switch ID come from the VF's devlink
+    // port: the devlink core wants the netdev of a port not to answer
+    // them itself.
 
     fn flower(&self, _dev: &Device, cls: &ClsFlower<'_>) -> Result {
         self.esw.flower(&self.flows, cls)

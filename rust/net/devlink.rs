@@ -9,7 +9,9 @@
 //! A PF's driver implements [`DevlinkOps`]; [`Devlink`] owns the instance
 //! and its reporter. In switchdev mode each VF has a devlink port
 //! ([`VfPort`], flavour `pcivf`, index VF + 1) linked to its representor,
-//! whose port function reports the VF's MAC address. The devlink core calls the operations with the
+//! whose port function reports the VF's MAC address, and a rate leaf
+//! whose `tx_share` and `tx_max` go to [`DevlinkOps::set_vf_tx_share`] and
+//! [`DevlinkOps::set_vf_tx_max`]. The devlink core calls the operations with the
 //! instance's lock held, and so do [`Devlink::report_tx_timeout`]'s
 //! recovery and dump. Lock order: RTNL, then the devlink instance lock,
 //! then the driver's own locks; an operation never takes RTNL.
@@ -81,6 +83,13 @@ pub(crate) trait DevlinkOps: Send + Sync + 'static {
     /// written, from the port's and representor's registration: must not
     /// take a lock `set_num_vfs` holds.
     fn vf_hw_addr(&self, vf: u16) -> Result<MacAddr>;
+
+    /// `devlink port function rate set DEV/N tx_share R` of VF `vf`'s leaf,
+    /// in bytes per second.
+    fn set_vf_tx_share(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result;
+
+    /// `devlink port function rate set DEV/N tx_max R`, likewise.
+    fn set_vf_tx_max(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result;
 }
 
 /// The instance lock of a [`Devlink`], held while this value lives.
@@ -109,7 +118,8 @@ impl Drop for DevlGuard<'_> {
 /// # Invariants
 ///
 /// While `registered`, `raw` is registered with the instance its `devlink`
-/// field points to, which outlives it.
+/// field points to, which outlives it, and has a rate leaf whose private
+/// data is `vf`.
 #[pin_data(PinnedDrop)]
 pub(crate) struct VfPort {
     #[pin]
@@ -136,8 +146,12 @@ impl VfPort {
         // zeroed); reading its instance pointer is fine.
         let same = unsafe { (*self.raw.get()).devlink } == guard.raw.as_ptr();
         if self.registered && same {
-            // SAFETY: Registered with the instance whose lock `guard` holds.
-            unsafe { bindings::devl_port_unregister(self.raw.get()) };
+            // SAFETY: Registered, with its rate leaf, with the instance whose
+            // lock `guard` holds.
+            unsafe {
+                bindings::devl_rate_leaf_destroy(self.raw.get());
+                bindings::devl_port_unregister(self.raw.get());
+            }
             // SAFETY: `registered` is not structurally pinned.
             // INVARIANT: unregistered just above.
             unsafe { self.as_mut().get_unchecked_mut() }.registered = false;
@@ -155,6 +169,7 @@ impl PinnedDrop for VfPort {
             unsafe {
                 let devlink = (*self.raw.get()).devlink;
                 bindings::devl_lock(devlink);
+                bindings::devl_rate_leaf_destroy(self.raw.get());
                 bindings::devl_port_unregister(self.raw.get());
                 bindings::devl_unlock(devlink);
             }
@@ -244,6 +259,8 @@ impl<T: DevlinkOps> Devlink<T> {
     const OPS: bindings::devlink_ops = bindings::devlink_ops {
         eswitch_mode_get: Some(Self::eswitch_mode_get),
         eswitch_mode_set: Some(Self::eswitch_mode_set),
+        rate_leaf_tx_share_set: Some(Self::rate_leaf_tx_share_set),
+        rate_leaf_tx_max_set: Some(Self::rate_leaf_tx_max_set),
         // SAFETY: An all-zero `devlink_ops` is valid: every other operation
         // is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -325,9 +342,15 @@ impl<T: DevlinkOps> Devlink<T> {
     };
     const PORT_OPS_REF: &'static bindings::devlink_port_ops = &Self::PORT_OPS;
 
-    /// Registers the devlink port of VF `vf`, with the instance's lock
-    /// held (`guard`).
-    pub(crate) fn new_vf_port(&self, guard: &DevlGuard<'_>, vf: u16) -> Result<Pin<KBox<VfPort>>> {
+    /// Registers the devlink port of VF `vf` on the switch `switch_id`,
+    /// with the instance's lock held (`guard`). The core names the port's
+    /// netdev (`phys_port_name` `pf0vfN`, `phys_switch_id`) from these.
+    pub(crate) fn new_vf_port(
+        &self,
+        guard: &DevlGuard<'_>,
+        vf: u16,
+        switch_id: &[u8; 8],
+    ) -> Result<Pin<KBox<VfPort>>> {
         if guard.raw != self.raw {
             return Err(EINVAL);
         }
@@ -339,9 +362,17 @@ impl<T: DevlinkOps> Devlink<T> {
             }),
             GFP_KERNEL,
         )?;
-        // SAFETY: `port.raw` is zeroed, pinned storage for a devlink port;
-        // the instance's lock is held (checked above); the ops are static.
+        // SAFETY: `port.raw` is zeroed, pinned storage for a devlink port
+        // (the switch ID, 8 bytes, fits its 32); the instance's lock is held
+        // (checked above); the ops are static.
         to_result(unsafe {
+            let id = &raw mut (*port.raw.get()).attrs.switch_id;
+            core::ptr::copy_nonoverlapping(
+                switch_id.as_ptr(),
+                (*id).id.as_mut_ptr(),
+                switch_id.len(),
+            );
+            (*id).id_len = switch_id.len() as u8;
             bindings::devlink_port_attrs_pci_vf_set(port.raw.get(), 0, 0, vf, false);
             bindings::devl_port_register_with_ops(
                 self.raw.as_ptr(),
@@ -350,9 +381,24 @@ impl<T: DevlinkOps> Devlink<T> {
                 Self::PORT_OPS_REF,
             )
         })?;
+        // SAFETY: The port was just registered, the lock is held; the leaf's
+        // private data is the VF's number, never dereferenced.
+        let leaf = to_result(unsafe {
+            bindings::devl_rate_leaf_create(
+                port.raw.get(),
+                usize::from(vf) as *mut c_void,
+                core::ptr::null_mut(),
+            )
+        });
+        if let Err(e) = leaf {
+            // SAFETY: Registered above, with no leaf; the lock is held.
+            unsafe { bindings::devl_port_unregister(port.raw.get()) };
+            return Err(e);
+        }
         // SAFETY: `registered` is not structurally pinned.
-        // INVARIANT: registered with this instance, which outlives its ports
-        // (their owner, the link layer, unregisters them first).
+        // INVARIANT: registered with this instance, with its leaf; the
+        // instance outlives its ports (their owner, the link layer,
+        // unregisters them first).
         unsafe { port.as_mut().get_unchecked_mut() }.registered = true;
         Ok(port)
     }
@@ -382,6 +428,65 @@ impl<T: DevlinkOps> Devlink<T> {
             }
             Ok(0)
         })
+    }
+
+    /// Runs `set` for the VF of rate leaf `rate` (its private data `priv_`).
+    ///
+    /// # Safety
+    ///
+    /// `rate` is a leaf of a [`VfPort`] of an instance of [`Devlink::new`],
+    /// whose private data is `priv_`; `extack` is valid or null.
+    unsafe fn rate_leaf_set(
+        rate: *mut bindings::devlink_rate,
+        priv_: *mut c_void,
+        extack: *mut bindings::netlink_ext_ack,
+        set: impl FnOnce(&T, u16, &ExtAck) -> Result,
+    ) -> c_int {
+        // INVARIANT: by the safety requirements.
+        let extack = ExtAck(extack);
+        from_result(|| {
+            let vf = u16::try_from(priv_ as usize).map_err(|_| EINVAL)?;
+            // SAFETY: By the safety requirements the leaf's instance is ours.
+            let ops = unsafe { Self::ops((*rate).devlink) };
+            set(ops, vf, &extack)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `rate_leaf_tx_share_set` of a leaf
+    /// made by [`Devlink::new_vf_port`].
+    unsafe extern "C" fn rate_leaf_tx_share_set(
+        rate: *mut bindings::devlink_rate,
+        priv_: *mut c_void,
+        tx_share: u64,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: By the safety requirements.
+        unsafe {
+            Self::rate_leaf_set(rate, priv_, extack, |ops, vf, extack| {
+                ops.set_vf_tx_share(vf, tx_share, extack)
+            })
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `rate_leaf_tx_max_set` of a leaf made
+    /// by [`Devlink::new_vf_port`].
+    unsafe extern "C" fn rate_leaf_tx_max_set(
+        rate: *mut bindings::devlink_rate,
+        priv_: *mut c_void,
+        tx_max: u64,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: By the safety requirements.
+        unsafe {
+            Self::rate_leaf_set(rate, priv_, extack, |ops, vf, extack| {
+                ops.set_vf_tx_max(vf, tx_max, extack)
+            })
+        }
     }
 
     /// Reports a TX timeout of VF `vf` to the `tx` reporter: the core counts

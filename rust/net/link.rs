@@ -271,6 +271,7 @@ impl<T: Driver> Sriov<'_, T> {
     pub(crate) fn register_rep<R: NetdevOps, I: PinInit<R, Error>>(
         &self,
         index: u16,
+        switch_id: &[u8; 8],
         init: impl FnOnce(&Device) -> Result<I>,
     ) -> Result<DevRef<Standalone<R>>> {
         let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
@@ -278,7 +279,7 @@ impl<T: Driver> Sriov<'_, T> {
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("svrep%d"))?;
         }
-        let port = self.devlink.new_vf_port(self.guard, index)?;
+        let port = self.devlink.new_vf_port(self.guard, index, switch_id)?;
         let rep =
             Standalone::<R>::register(&name, Parent::Pf(pf), self.port.dev(), Some(&port), init);
         // Kept (registered) even if the netdev failed: dropped with the rest.

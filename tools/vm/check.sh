@@ -38,6 +38,7 @@ declare -A weight=(
 	[vf_vlan.sh]=204 [vf_knobs.sh]=187 [vf_rate.sh]=182 [vf_switch.sh]=169
 	[vf_filter.sh]=158 [pf_teardown.sh]=128 [vf_vepa.sh]=115
 	[pf_ping.sh]=85 [pf_refusals.sh]=69 [devlink.sh]=198
+	[switchdev.sh]=140 [flower.sh]=130 [devlink_rate.sh]=100
 )
 tests=("$@")
 if [ ${#tests[@]} = 0 ]; then

@@ -69,9 +69,11 @@ test_fast_path()
 	rx1=$(svnic_stat "$NS_HOST" pf0r1 rx_packets)
 	ping_vf 0 192.0.2.11 3
 	check_err $? "VF0 does not reach VF1 through the offloaded rules"
-	[ "$(svnic_stat "$NS_HOST" pf0r0 rx_packets)" = "$rx0" ] &&
-		[ "$(svnic_stat "$NS_HOST" pf0r1 rx_packets)" = "$rx1" ]
-	check_err $? "offloaded traffic reached the representors (the slow path)"
+	# (Frames no rule matches still take the slow path: with IPv6 off on
+	# the VFs there should be none, but allow for a stray one.)
+	[ "$(svnic_stat "$NS_HOST" pf0r0 rx_packets)" -lt $((rx0 + 3)) ] &&
+		[ "$(svnic_stat "$NS_HOST" pf0r1 rx_packets)" -lt $((rx1 + 3)) ]
+	check_err $? "offloaded traffic reached the representors (the slow path): $rx0 -> $(svnic_stat "$NS_HOST" pf0r0 rx_packets), $rx1 -> $(svnic_stat "$NS_HOST" pf0r1 rx_packets)"
 	[ "$(rule_packets pf0r0 10)" -ge 3 ] && [ "$(rule_packets pf0r1 10)" -ge 3 ]
 	check_err $? "the rules' counters did not see the pings: $(rule_packets pf0r0 10), $(rule_packets pf0r1 10)"
 	log_test "flower: skip_sw redirect rules carry VF-VF traffic without the representors, and count it"
@@ -193,6 +195,11 @@ require_command tc
 svnic_topo
 devlink dev eswitch set "$(dl_handle)" mode switchdev || exit "$ksft_fail"
 svnic_vfs 2 || exit "$ksft_fail"
+# No IPv6 on the VFs: its multicast (DAD, router solicitations), which no
+# rule here matches, would take the slow path and blur the counters.
+for i in 0 1; do
+	ip netns exec "$(svnic_vf_ns "$i")" sysctl -qw "net.ipv6.conf.pf0v$i.disable_ipv6=1"
+done
 for d in pf0r0 pf0r1; do
 	ip -n "$NS_HOST" link set "$d" up
 	tc -n "$NS_HOST" qdisc add dev "$d" ingress

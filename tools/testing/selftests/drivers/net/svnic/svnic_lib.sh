@@ -212,3 +212,38 @@ svnic_fill_tx()
 	        pass
 	EOF
 }
+
+# svnic_pg NS FILE CMD: one pktgen command in namespace NS.
+svnic_pg()
+{
+	ip netns exec "$1" bash -c "echo '$3' > /proc/net/pktgen/$2"
+}
+
+# svnic_pktgen_setup VF COUNT: VF's namespace sends COUNT 1000-byte frames to an
+# address behind the uplink, from the pktgen thread of CPU (VF mod CPUs).
+svnic_pktgen_setup()
+{
+	local ns dev=pf0v$1 t
+	ns=$(svnic_vf_ns "$1")
+	t=kpktgend_$(($1 % $(nproc)))
+	svnic_pg "$ns" "$t" rem_device_all
+	svnic_pg "$ns" "$t" "add_device $dev"
+	svnic_pg "$ns" "$dev" "count $2"
+	svnic_pg "$ns" "$dev" "pkt_size 1000"
+	svnic_pg "$ns" "$dev" "delay 0"
+	svnic_pg "$ns" "$dev" "dst 192.0.2.2"
+	svnic_pg "$ns" "$dev" "dst_mac 02:00:00:00:00:99"
+}
+
+# svnic_pktgen_run VF: runs it (blocks until done).
+svnic_pktgen_run()
+{
+	svnic_pg "$(svnic_vf_ns "$1")" pgctrl start
+}
+
+# svnic_pktgen_mbps VF: the rate pktgen measured for its last run, Mbit/s.
+svnic_pktgen_mbps()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" cat "/proc/net/pktgen/pf0v$1" |
+		sed -n 's/.* \([0-9]*\)Mb\/sec.*/\1/p'
+}

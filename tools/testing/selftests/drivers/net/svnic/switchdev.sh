@@ -175,6 +175,32 @@ test_pf_deleted_in_switchdev()
 	log_test "switchdev: deleting the PF takes its VFs and representors"
 }
 
+# The namespace of a PF in switchdev mode deleted: the core moves the VFs
+# and representors (netdevs with no link type) to the initial namespace,
+# where the devlink instance lives, then deletes the PF, which takes them.
+test_netns_deleted_in_switchdev()
+{
+	RET=0
+	local dl
+	setup_ns NS_X || { check_err 1 "no namespace"; return; }
+	ip -n "$NS_X" link add up1 type veth peer name peer1
+	ip -n "$NS_X" link add pf1 link up1 type svnic
+	ip -n "$NS_X" link set up1 up
+	ip -n "$NS_X" link set pf1 up
+	dl=svnic/$(basename "$(ip netns exec "$NS_X" readlink -f /sys/class/net/pf1/device)")
+	devlink dev eswitch set "$dl" mode switchdev
+	check_err $? "switchdev mode on pf1 failed"
+	ip netns exec "$NS_X" bash -c "echo 2 > /sys/class/net/pf1/device/sriov_numvfs"
+	check_err $? "making VFs on pf1 failed"
+	ip -n "$NS_X" link set pf1r0 up
+	ip netns del "$NS_X"
+	svnic_wait_for 20 bash -c "! devlink dev show $dl >/dev/null 2>&1"
+	check_err $? "$dl outlived its namespace"
+	svnic_wait_for 10 bash -c "[ \"\$(ip -o link show | grep -c ': pf1[vr]')\" = 0 ]"
+	check_err $? "VFs or representors of pf1 are left in the initial namespace"
+	log_test "switchdev: the PF's namespace deleted with VFs and representors live"
+}
+
 trap defer_scopes_cleanup EXIT
 svnic_require_module
 require_command devlink
@@ -186,4 +212,5 @@ test_representors
 test_slow_path
 test_back_to_legacy
 test_pf_deleted_in_switchdev
+test_netns_deleted_in_switchdev
 exit "$EXIT_STATUS"

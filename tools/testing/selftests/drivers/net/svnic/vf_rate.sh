@@ -13,41 +13,6 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 LINK_MBPS=10
 
-# pg NS FILE CMD: one pktgen command in namespace NS.
-pg()
-{
-	ip netns exec "$1" bash -c "echo '$3' > /proc/net/pktgen/$2"
-}
-
-# pktgen_setup VF COUNT: VF's namespace sends COUNT 1000-byte frames to an
-# address behind the uplink, from the pktgen thread of CPU (VF mod CPUs).
-pktgen_setup()
-{
-	local ns dev=pf0v$1 t
-	ns=$(svnic_vf_ns "$1")
-	t=kpktgend_$(($1 % $(nproc)))
-	pg "$ns" "$t" rem_device_all
-	pg "$ns" "$t" "add_device $dev"
-	pg "$ns" "$dev" "count $2"
-	pg "$ns" "$dev" "pkt_size 1000"
-	pg "$ns" "$dev" "delay 0"
-	pg "$ns" "$dev" "dst 192.0.2.2"
-	pg "$ns" "$dev" "dst_mac 02:00:00:00:00:99"
-}
-
-# pktgen_run VF: runs it (blocks until done).
-pktgen_run()
-{
-	pg "$(svnic_vf_ns "$1")" pgctrl start
-}
-
-# pktgen_mbps VF: the rate pktgen measured for its last run, Mbit/s.
-pktgen_mbps()
-{
-	ip netns exec "$(svnic_vf_ns "$1")" cat "/proc/net/pktgen/pf0v$1" |
-		sed -n 's/.* \([0-9]*\)Mb\/sec.*/\1/p'
-}
-
 reload_module()
 {
 	rmmod svnic 2>/dev/null
@@ -78,9 +43,9 @@ test_max_rate()
 	check_err $? "max_tx_rate 8 refused"
 	[ "$(svnic_vf_info 0 rate.max_tx)" = 8 ]
 	check_err $? "max_tx_rate not reported"
-	pktgen_setup 0 1200
-	pktgen_run 0
-	mbps=$(pktgen_mbps 0)
+	svnic_pktgen_setup 0 1200
+	svnic_pktgen_run 0
+	mbps=$(svnic_pktgen_mbps 0)
 	echo "    VF0 capped at 8 Mbit/s sent at ${mbps:-?} Mbit/s"
 	[ -n "$mbps" ] && (( mbps >= 6 && mbps <= 10 ))
 	check_err $? "max_tx_rate 8: VF0 sent at ${mbps:-?} Mbit/s"
@@ -94,14 +59,14 @@ test_min_rate()
 	local a b
 	ip -n "$NS_HOST" link set pf0 vf 0 min_tx_rate 8
 	check_err $? "min_tx_rate 8 refused"
-	pktgen_setup 0 1500
-	pktgen_setup 1 3000
-	pktgen_run 1 &
+	svnic_pktgen_setup 0 1500
+	svnic_pktgen_setup 1 3000
+	svnic_pktgen_run 1 &
 	sleep 0.3
-	pktgen_run 0
-	a=$(pktgen_mbps 0)
+	svnic_pktgen_run 0
+	a=$(svnic_pktgen_mbps 0)
 	wait
-	b=$(pktgen_mbps 1)
+	b=$(svnic_pktgen_mbps 1)
 	# Without the guarantee VF0 would get half the link, 5 Mbit/s.
 	echo "    link $LINK_MBPS Mbit/s: VF0 (min 8) ${a:-?} Mbit/s, VF1 (min 0) ${b:-?} Mbit/s"
 	[ -n "$a" ] && (( a >= 6 ))
