@@ -471,6 +471,17 @@ impl Eswitch {
         Ok(())
     }
 
+    /// Whether VF `index`'s function is active, if it is in the switch.
+    pub(crate) fn vf_active(&self, index: u16) -> Option<bool> {
+        let guard = rcu::read_lock();
+        let ports = self.ports.read(&guard);
+        ports
+            .vfs
+            .get(usize::from(index))?
+            .state()
+            .map(Vf::is_active)
+    }
+
     /// Whether `mac` is owned by a port other than `me`.
     pub(crate) fn mac_in_use(&self, mac: &ether::MacAddr, me: PortId) -> bool {
         let guard = rcu::read_lock();

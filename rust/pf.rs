@@ -440,6 +440,18 @@ impl DevlinkOps for Pf {
         self.esw.vf_mac(vf).ok_or(EOPNOTSUPP)
     }
 
+    // Through the switch's snapshot, as `vf_hw_addr`.
+    fn vf_fn_active(&self, vf: u16) -> Result<bool> {
+        self.esw.vf_active(vf).ok_or(EOPNOTSUPP)
+    }
+
+    fn set_vf_fn_active(&self, vf: u16, active: bool, _extack: &ExtAck) -> Result {
+        self.with_vf(vf, |state, dev| {
+            state.set_active(dev, active);
+            Ok(())
+        })
+    }
+
     fn set_vf_tx_share(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result {
         self.set_vf_leaf_rate(vf, bytes_per_sec, true, extack)
     }

@@ -68,6 +68,10 @@ pub(crate) struct Vf {
     /// Whether the PF assigned the MAC (`ip link set PF vf N mac ...`).
     mac_assigned: AtomicBool,
     link_state: AtomicU8,
+    /// Whether the function is active (`devlink port function set ...
+    /// state active|inactive`): an inactive VF has no carrier and receives
+    /// nothing, whatever its link state.
+    active: AtomicBool,
     /// The port VLAN, [`PortVlan::pack`]ed.
     port_vlan: AtomicU32,
     /// `min_tx_rate`/`max_tx_rate`; taken inside `tx`'s lock by the poll.
@@ -123,6 +127,7 @@ impl Vf {
             trusted: AtomicBool::new(false),
             mac_assigned: AtomicBool::new(false),
             link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
+            active: AtomicBool::new(true),
             port_vlan: AtomicU32::new(0),
             shaper <- new_spinlock_irq!(Shaper::new(), "svnic_vf_shaper"),
             filter <- new_spinlock_irq!(RxFilter::new(), "svnic_vf_filter"),
@@ -189,14 +194,26 @@ impl Vf {
 
     /// Applies the link state to the carrier of `dev`. Under RTNL.
     pub(crate) fn update_carrier(&self, dev: &Device) {
-        let up = match self.link_state() {
-            VfLinkState::Auto => self.esw.uplink().carrier_ok(),
-            VfLinkState::Enable => true,
-            VfLinkState::Disable => false,
-        };
+        let up = self.active.load(Relaxed)
+            && match self.link_state() {
+                VfLinkState::Auto => self.esw.uplink().carrier_ok(),
+                VfLinkState::Enable => true,
+                VfLinkState::Disable => false,
+            };
         if dev.carrier_ok() != up {
             dev.set_carrier(up);
         }
+    }
+
+    /// Whether the function is active.
+    pub(crate) fn is_active(&self) -> bool {
+        self.active.load(Relaxed)
+    }
+
+    /// `devlink port function set ... state active|inactive`.
+    pub(crate) fn set_active(&self, dev: &Device, on: bool) {
+        self.active.store(on, Relaxed);
+        self.update_carrier(dev);
     }
 
     /// `ip link set PF vf N state ...`. Under RTNL.
@@ -295,7 +312,7 @@ impl Vf {
 
     /// A frame the switch delivers to this VF (BH context).
     pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
-        if !dev.is_running() || self.link_state() == VfLinkState::Disable {
+        if !dev.is_running() || self.link_state() == VfLinkState::Disable || !self.is_active() {
             Counters::add(&self.stats.rx_dropped, 1);
             return;
         }

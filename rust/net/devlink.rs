@@ -84,6 +84,14 @@ pub(crate) trait DevlinkOps: Send + Sync + 'static {
     /// take a lock `set_num_vfs` holds.
     fn vf_hw_addr(&self, vf: u16) -> Result<MacAddr>;
 
+    /// Whether VF `vf`'s function is active (`devlink port show`:
+    /// `function state`; EOPNOTSUPP leaves it out). Also called while
+    /// `sriov_numvfs` is being written: as [`DevlinkOps::vf_hw_addr`].
+    fn vf_fn_active(&self, vf: u16) -> Result<bool>;
+
+    /// `devlink port function set DEV/N state active|inactive`.
+    fn set_vf_fn_active(&self, vf: u16, active: bool, extack: &ExtAck) -> Result;
+
     /// `devlink port function rate set DEV/N tx_share R` of VF `vf`'s leaf,
     /// in bytes per second.
     fn set_vf_tx_share(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result;
@@ -336,6 +344,8 @@ impl<T: DevlinkOps> Devlink<T> {
 
     const PORT_OPS: bindings::devlink_port_ops = bindings::devlink_port_ops {
         port_fn_hw_addr_get: Some(Self::port_fn_hw_addr_get),
+        port_fn_state_get: Some(Self::port_fn_state_get),
+        port_fn_state_set: Some(Self::port_fn_state_set),
         // SAFETY: An all-zero `devlink_port_ops` is valid: every other
         // operation is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -414,18 +424,80 @@ impl<T: DevlinkOps> Devlink<T> {
         _extack: *mut bindings::netlink_ext_ack,
     ) -> c_int {
         from_result(|| {
-            // SAFETY: `port` is the `raw` field of a `VfPort`; its instance
-            // is one of ours.
-            let (vf, ops) = unsafe {
-                let vf_port = &*kernel::container_of!(Opaque::cast_from(port), VfPort, raw);
-                (vf_port.vf, Self::ops((*port).devlink))
-            };
+            // SAFETY: By the safety requirements.
+            let (vf, ops) = unsafe { Self::port_vf(port) };
             let mac = ops.vf_hw_addr(vf)?;
             // SAFETY: The buffer holds `MAX_ADDR_LEN` (32) bytes.
             unsafe {
                 core::ptr::copy_nonoverlapping(mac.as_ptr(), hw_addr, mac.len());
                 *hw_addr_len = mac.len() as c_int;
             }
+            Ok(0)
+        })
+    }
+
+    /// The VF of port `port` and the driver of its instance.
+    ///
+    /// # Safety
+    ///
+    /// `port` is the `raw` field of a [`VfPort`] of an instance of
+    /// [`Devlink::new`].
+    unsafe fn port_vf<'a>(port: *mut bindings::devlink_port) -> (u16, &'a T) {
+        // SAFETY: By the safety requirements.
+        unsafe {
+            let vf_port = &*kernel::container_of!(Opaque::cast_from(port), VfPort, raw);
+            (vf_port.vf, Self::ops((*port).devlink))
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `port_fn_state_get` of a [`VfPort`] of
+    /// an instance of [`Devlink::new`].
+    unsafe extern "C" fn port_fn_state_get(
+        port: *mut bindings::devlink_port,
+        state: *mut bindings::devlink_port_fn_state,
+        opstate: *mut bindings::devlink_port_fn_opstate,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: By the safety requirements.
+            let (vf, ops) = unsafe { Self::port_vf(port) };
+            let active = ops.vf_fn_active(vf)?;
+            // SAFETY: The core passes valid pointers. A VF's netdev exists
+            // while its port does: the function is always attached.
+            unsafe {
+                *state = if active {
+                    bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_ACTIVE
+                } else {
+                    bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_INACTIVE
+                };
+                *opstate = bindings::devlink_port_fn_opstate_DEVLINK_PORT_FN_OPSTATE_ATTACHED;
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `port_fn_state_set` of a [`VfPort`] of
+    /// an instance of [`Devlink::new`].
+    unsafe extern "C" fn port_fn_state_set(
+        port: *mut bindings::devlink_port,
+        state: bindings::devlink_port_fn_state,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // INVARIANT: the core passes a valid ext_ack or null.
+        let extack = ExtAck(extack);
+        from_result(|| {
+            // SAFETY: By the safety requirements.
+            let (vf, ops) = unsafe { Self::port_vf(port) };
+            let active = match state {
+                bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_ACTIVE => true,
+                bindings::devlink_port_fn_state_DEVLINK_PORT_FN_STATE_INACTIVE => false,
+                _ => return Err(extack.fail(EINVAL, c"svnic: unknown port function state")),
+            };
+            ops.set_vf_fn_active(vf, active, &extack)?;
             Ok(0)
         })
     }

@@ -91,6 +91,38 @@ test_representors()
 	log_test "switchdev: VFs get representors pf0vfN and devlink ports on the switch; the mode is fixed while VFs exist"
 }
 
+vf_carrier()
+{
+	ip netns exec "$(svnic_vf_ns "$1")" cat "/sys/class/net/pf0v$1/carrier"
+}
+
+fn_state()
+{
+	devlink -j port show "$DL/$(($1 + 1))" | jq -r ".port[\"$DL/$(($1 + 1))\"].function | \"\(.state) \(.opstate)\""
+}
+
+test_port_function_state()
+{
+	RET=0
+	[ "$(fn_state 0)" = "active attached" ]
+	check_err $? "VF0's function is '$(fn_state 0)', not active and attached"
+	devlink port function set "$DL/1" state inactive
+	check_err $? "state inactive refused"
+	[ "$(fn_state 0)" = "inactive attached" ] && [ "$(vf_carrier 0)" = 0 ]
+	check_err $? "an inactive VF0 is '$(fn_state 0)' with carrier $(vf_carrier 0)"
+	[ "$(svnic_vf_info 0 link_state)" = auto ]
+	check_err $? "the function state changed VF0's link state"
+	[ "$(vf_carrier 1)" = 1 ]
+	check_err $? "VF1 lost its carrier"
+	devlink port function set "$DL/1" state active
+	check_err $? "state active refused"
+	[ "$(fn_state 0)" = "active attached" ] && [ "$(vf_carrier 0)" = 1 ]
+	check_err $? "VF0 is '$(fn_state 0)' with carrier $(vf_carrier 0) once active again"
+	svnic_expect_fail "not supported\|isn't supported" \
+		devlink port function set "$DL/1" hw_addr 02:00:00:00:00:42
+	log_test "switchdev: port function state inactive drops VF0's carrier, active restores it; hw_addr is read-only"
+}
+
 test_slow_path()
 {
 	RET=0
@@ -209,6 +241,7 @@ svnic_topo
 DL=$(dl_handle)
 test_to_switchdev
 test_representors
+test_port_function_state
 test_slow_path
 test_back_to_legacy
 test_pf_deleted_in_switchdev
