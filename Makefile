@@ -8,6 +8,9 @@
 #                               (built on first use: tools/vm/kernel.sh)
 #   make demo                   build everything, boot a VM, show traffic
 #   make check                  build everything, run all tests in a VM
+#   make bench                  benchmarks in a VM on the plain kernel,
+#                               svnic side by side with veth, bridge,
+#                               macvlan and netdevsim
 #   make kernel | deps | clean
 
 KDIR ?=
@@ -34,3 +37,6 @@ demo:
 
 check:
 	@tools/vm/check.sh
+
+bench:
+	@tools/bench/run.sh

@@ -1,0 +1,343 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# svnic benchmarks, run inside the VM on the plain kernel with svnic.ko
+# loaded (tools/bench/run.sh does both; `make bench` calls that). Every path
+# is measured in the same boot, in alternating order, so they compare; never
+# compare numbers across boots or machines.
+#
+# Paths (each endpoint in its own namespace, same addresses and sink):
+#   svnic      VF0 -> embedded switch -> VF1 (a PF over a veth uplink)
+#   veth       one veth pair
+#   bridge     veth -> bridge -> veth
+#   macvlan    macvlan -> macvlan, bridge mode, on one veth end
+#   netdevsim  two linked netdevsim ports
+#
+# Workloads:
+#   W1  pktgen from the sender's CPU 0, 64 and 1500 bytes, clone_skb 0,
+#       count at the receiver (its rx_packets; a tc drop is the sink):
+#       kpps and CPU ns per delivered packet (busy time of all CPUs from
+#       /proc/stat over the packets).
+#   W4  ping RTT at idle, 200 probes 10 ms apart: p50/p99/max.
+#   W6  svnic only: RX coalescing of the receiving VF, or TX (doorbell)
+#       coalescing of the sending one (ethtool -C): W1 at 64 bytes and W4
+#       for each setting, with the receiver's packets per NAPI poll.
+#   W7  svnic only: 1, 2, 4 VF pairs sending at once: aggregate kpps and
+#       Jain's fairness index over the pairs.
+#
+# Environment: SVNIC_BENCH_SECONDS (measured seconds per run, 5),
+# SVNIC_BENCH_REPS (runs per path and size, 3), SVNIC_BENCH_PATHS (the list
+# above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7").
+set -u
+
+secs=${SVNIC_BENCH_SECONDS:-5}
+reps=${SVNIC_BENCH_REPS:-3}
+paths=${SVNIC_BENCH_PATHS:-svnic veth bridge macvlan netdevsim}
+workloads=${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7}
+ip_a=198.51.100.1
+ip_b=198.51.100.2
+
+die() { echo "bench: error: $*" >&2; cleanup; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+# --- topologies ---------------------------------------------------------------
+# Each setup_<path> N makes N pairs of namespaces bench_aI/bench_bI (I from 0)
+# holding a sender and a receiver, and sets TX[I], RX[I] (device names).
+declare -a TX RX
+nsim_ids=()
+
+cleanup()
+{
+	local ns id
+	ip netns exec bench_sw sh -c 'echo 0 >/sys/class/net/pf0/device/sriov_numvfs' 2>/dev/null
+	for id in "${nsim_ids[@]}"; do
+		echo "$id" >/sys/bus/netdevsim/del_device
+	done
+	nsim_ids=()
+	for ns in $(ip netns list | awk '/^bench_/ {print $1}'); do
+		ip netns del "$ns"
+	done
+	# Namespaces die asynchronously; let their devices go first.
+	for _ in $(seq 50); do
+		ip -o link show | grep -q 'bench\|pf0' || break
+		sleep 0.1
+	done
+}
+
+pair_ns()
+{
+	ip netns add "bench_a$1" && ip netns add "bench_b$1" || die "netns"
+}
+
+setup_svnic()
+{
+	local i vf
+	ip netns add bench_sw
+	ip -n bench_sw link add up0 type veth peer name peer0
+	ip -n bench_sw link add pf0 link up0 type svnic || die "svnic PF"
+	ip -n bench_sw link set up0 up
+	ip -n bench_sw link set peer0 up
+	ip -n bench_sw link set pf0 up
+	ip netns exec bench_sw sh -c "echo $((2 * $1)) >/sys/class/net/pf0/device/sriov_numvfs" ||
+		die "sriov_numvfs"
+	for ((i = 0; i < $1; i++)); do
+		pair_ns "$i"
+		for vf in $((2 * i)) $((2 * i + 1)); do
+			ip -n bench_sw link set pf0 vf "$vf" mac "02:00:00:00:$(printf %02x "$i"):$(printf %02x "$vf")"
+		done
+		ip -n bench_sw link set "pf0v$((2 * i))" netns "bench_a$i"
+		ip -n bench_sw link set "pf0v$((2 * i + 1))" netns "bench_b$i"
+		TX[i]=pf0v$((2 * i))
+		RX[i]=pf0v$((2 * i + 1))
+	done
+}
+
+setup_veth()
+{
+	pair_ns 0
+	ip link add snd netns bench_a0 type veth peer name rcv netns bench_b0
+	TX[0]=snd RX[0]=rcv
+}
+
+setup_bridge()
+{
+	local p
+	pair_ns 0
+	ip netns add bench_sw
+	ip -n bench_sw link add br0 type bridge
+	ip -n bench_sw link set br0 up
+	ip link add snd netns bench_a0 type veth peer name pa netns bench_sw
+	ip link add rcv netns bench_b0 type veth peer name pb netns bench_sw
+	for p in pa pb; do
+		ip -n bench_sw link set "$p" master br0
+		ip -n bench_sw link set "$p" up
+	done
+	TX[0]=snd RX[0]=rcv
+}
+
+setup_macvlan()
+{
+	pair_ns 0
+	ip netns add bench_sw
+	# The lower device is a veth end (the test kernel has no dummy):
+	# bridge-mode macvlans on one lower forward to each other directly.
+	ip -n bench_sw link add low0 type veth peer name low1
+	ip -n bench_sw link set low0 up
+	ip -n bench_sw link set low1 up
+	ip -n bench_sw link add snd link low0 type macvlan mode bridge
+	ip -n bench_sw link add rcv link low0 type macvlan mode bridge
+	ip -n bench_sw link set snd netns bench_a0
+	ip -n bench_sw link set rcv netns bench_b0
+	TX[0]=snd RX[0]=rcv
+}
+
+setup_netdevsim()
+{
+	local id fa fb ia ib
+	pair_ns 0
+	for id in 71 72; do
+		echo "$id 1" >/sys/bus/netdevsim/new_device || die "netdevsim $id"
+		nsim_ids+=("$id")
+	done
+	# udev may rename the new ports; let it finish first.
+	udevadm settle 2>/dev/null
+	for _ in $(seq 50); do
+		[ -d /sys/bus/netdevsim/devices/netdevsim72/net ] && break
+		sleep 0.1
+	done
+	udevadm settle 2>/dev/null
+	ip link set "$(ls /sys/bus/netdevsim/devices/netdevsim71/net)" netns bench_a0 name snd
+	ip link set "$(ls /sys/bus/netdevsim/devices/netdevsim72/net)" netns bench_b0 name rcv
+	exec {fa}</var/run/netns/bench_a0 {fb}</var/run/netns/bench_b0
+	ia=$(ip netns exec bench_a0 cat /sys/class/net/snd/ifindex)
+	ib=$(ip netns exec bench_b0 cat /sys/class/net/rcv/ifindex)
+	echo "$fa:$ia $fb:$ib" >/sys/bus/netdevsim/link_device || die "netdevsim link"
+	exec {fa}<&- {fb}<&-
+	TX[0]=snd RX[0]=rcv
+}
+
+# setup PATH N: the topology, addresses, a drop sink on each receiver, and
+# one ping through each pair (which also fills the neighbour tables).
+setup()
+{
+	local i a b
+	TX=() RX=()
+	"setup_$1" "$2"
+	for ((i = 0; i < $2; i++)); do
+		a=bench_a$i b=bench_b$i
+		ip -n "$a" link set "${TX[i]}" up
+		ip -n "$b" link set "${RX[i]}" up
+		ip -n "$a" addr add "$ip_a/24" dev "${TX[i]}"
+		ip -n "$b" addr add "$ip_b/24" dev "${RX[i]}"
+		for ns in "$a" "$b"; do
+			ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+		done
+	done
+	for ((i = 0; i < $2; i++)); do
+		ip netns exec "bench_a$i" ping -q -c 1 -W 5 "$ip_b" >/dev/null ||
+			die "$1: pair $i does not pass traffic"
+		tc -n "bench_b$i" qdisc add dev "${RX[i]}" clsact
+		tc -n "bench_b$i" filter add dev "${RX[i]}" ingress pref 1 \
+			protocol ip flower skip_hw ip_proto udp action drop
+	done
+}
+
+# --- measurements -------------------------------------------------------------
+pg() { ip netns exec "$1" sh -c "echo '$3' >/proc/net/pktgen/$2"; }
+
+# pktgen_setup I SIZE: pair I's sender floods its receiver from CPU (I mod CPUs).
+pktgen_setup()
+{
+	local a=bench_a$1 dev=${TX[$1]} t mac
+	t=kpktgend_$(($1 % $(nproc)))
+	mac=$(ip netns exec "bench_b$1" cat "/sys/class/net/${RX[$1]}/address")
+	pg "$a" "$t" rem_device_all
+	pg "$a" "$t" "add_device $dev"
+	pg "$a" "$dev" "count 0"
+	pg "$a" "$dev" "clone_skb 0"
+	pg "$a" "$dev" "pkt_size $2"
+	pg "$a" "$dev" "delay 0"
+	pg "$a" "$dev" "dst $ip_b"
+	pg "$a" "$dev" "dst_mac $mac"
+}
+
+# busy: CPU time of all CPUs, in 10 ms ticks, that was not idle or iowait.
+busy() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
+rx_count() { ip netns exec "bench_b$1" cat "/sys/class/net/${RX[$1]}/statistics/rx_packets"; }
+
+# flood N SIZE: N pairs send SIZE-byte frames for $secs seconds after one
+# second of warm-up. Prints per pair "kpps" and last "total_kpps ns_per_pkt".
+flood()
+{
+	local n=$1 i t0 t1 b0 b1 total=0 pids=()
+	local -a r0 r1
+	for ((i = 0; i < n; i++)); do
+		pktgen_setup "$i" "$2"
+	done
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "bench_a$i" sh -c 'echo start >/proc/net/pktgen/pgctrl' 2>/dev/null &
+		pids+=($!)
+	done
+	sleep 1
+	for ((i = 0; i < n; i++)); do r0[i]=$(rx_count "$i"); done
+	b0=$(busy) t0=$(date +%s%N)
+	sleep "$secs"
+	for ((i = 0; i < n; i++)); do r1[i]=$(rx_count "$i"); done
+	b1=$(busy) t1=$(date +%s%N)
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "bench_a$i" sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+	done
+	wait "${pids[@]}"
+	for ((i = 0; i < n; i++)); do
+		echo "$(( (r1[i] - r0[i]) * 1000000 / (t1 - t0) ))"
+		total=$((total + r1[i] - r0[i]))
+	done
+	# ticks are 10 ms: ns = ticks * 1e7
+	if [ "$total" -gt 0 ]; then
+		echo "$((total * 1000000 / (t1 - t0))) $(( (b1 - b0) * 10000000 / total ))"
+	else
+		echo "0 0"
+	fi
+}
+
+# rtt: 200 pings at idle through pair 0; prints "p50 p99 max" in microseconds.
+rtt()
+{
+	ip netns exec bench_a0 ping -c 200 -i 0.01 -W 2 "$ip_b" |
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
+		awk '{v[NR] = $1 * 1000} END {
+			if (NR == 0) { print "- - -"; exit }
+			printf "%d %d %d\n", v[int((NR + 1) * 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
+}
+
+# stats LIST: "median min max" of a list of integers.
+stats()
+{
+	tr ' ' '\n' <<<"$*" | grep . | sort -n |
+		awk '{v[NR] = $1} END { printf "%d %d %d\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+}
+
+polls() { ip netns exec bench_b0 ethtool -S "${RX[0]}" | awk '$1 == "rx_polls:" {print $2}'; }
+
+# --- workloads ----------------------------------------------------------------
+w1()
+{
+	local size p r out
+	declare -A kpps nspp
+	echo "## W1: pktgen flood, one sender, ${secs} s runs, $reps runs each (ABAB order)"
+	echo "## kpps at the receiver (median min max), CPU ns per delivered packet (median)"
+	for size in 64 1500; do
+		for ((r = 0; r < reps; r++)); do
+			for p in $paths; do
+				setup "$p" 1
+				out=$(flood 1 "$size" | tail -n1)
+				kpps[$p]+=" ${out% *}" nspp[$p]+=" ${out#* }"
+				cleanup
+			done
+		done
+		for p in $paths; do
+			printf "w1 %-10s %4dB  kpps %s  ns/pkt %s\n" "$p" "$size" \
+				"$(stats ${kpps[$p]})" "$(stats ${nspp[$p]} | cut -d' ' -f1)"
+		done
+		unset kpps nspp
+		declare -A kpps nspp
+	done
+}
+
+w4()
+{
+	local p
+	echo "## W4: ping RTT at idle, 200 probes, microseconds (p50 p99 max)"
+	for p in $paths; do
+		setup "$p" 1
+		printf "w4 %-10s rtt %s\n" "$p" "$(rtt)"
+		cleanup
+	done
+}
+
+w6()
+{
+	local s out p0 p1 r0 r1 ns dev
+	echo "## W6: svnic coalescing, of the receiving VF's RX or (tx:) the sending VF's TX doorbell:"
+	echo "## 64B flood kpps, receiver packets per NAPI poll, idle RTT p50 p99 max (us)"
+	for s in "rx-usecs 0 rx-frames 1" "rx-usecs 16 rx-frames 16" "rx-usecs 64 rx-frames 64" \
+		"rx-usecs 256 rx-frames 256" "adaptive-rx on" "tx: tx-usecs 64 tx-frames 32" \
+		"tx: adaptive-tx on"; do
+		setup svnic 1
+		ns=bench_b0 dev=${RX[0]}
+		case "$s" in tx:*) ns=bench_a0 dev=${TX[0]} ;; esac
+		ip netns exec "$ns" ethtool -C "$dev" ${s#tx: } || die "ethtool -C $s"
+		p0=$(polls) r0=$(rx_count 0)
+		out=$(flood 1 64 | tail -n1)
+		p1=$(polls) r1=$(rx_count 0)
+		printf "w6 %-30s kpps %6s  pkts/poll %6s  rtt %s\n" "$s" "${out% *}" \
+			"$(awk -v p=$((p1 - p0)) -v r=$((r1 - r0)) 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')" "$(rtt)"
+		cleanup
+	done
+}
+
+w7()
+{
+	local n out total fair
+	echo "## W7: svnic, N VF pairs flooding at once (64B): aggregate kpps, Jain fairness"
+	for n in 1 2 4; do
+		setup svnic "$n"
+		out=$(flood "$n" 64)
+		total=$(tail -n1 <<<"$out" | cut -d' ' -f1)
+		fair=$(head -n "$n" <<<"$out" |
+			awk '{s += $1; q += $1 * $1} END { if (q > 0) printf "%.3f", s * s / (NR * q); else print "-" }')
+		printf "w7 %d pairs  kpps %s  per pair %s  fairness %s\n" "$n" "$total" \
+			"$(head -n "$n" <<<"$out" | tr '\n' ' ')" "$fair"
+		cleanup
+	done
+}
+
+[ -d /sys/module/svnic ] || die "svnic is not loaded"
+[ -d /proc/net/pktgen ] || modprobe pktgen 2>/dev/null
+[ -d /proc/net/pktgen ] || die "no pktgen (CONFIG_NET_PKTGEN)"
+cleanup
+echo "# svnic bench: $(uname -r), $(nproc) CPUs, $(date -u +%FT%TZ)"
+for w in $workloads; do
+	"$w"
+done
+cleanup

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: build the plain (non-debug) test kernel (cached like the
+# debug one), build svnic.ko against it in OUT/src, boot the VM and run
+# tools/bench/bench.sh there. Results go to stdout and OUT/results.txt
+# (OUT defaults to out/bench). SVNIC_BENCH_* variables pass through to the
+# guest; see bench.sh.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+out=${SVNIC_OUT:-$repo/out/bench}
+export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
+
+"$repo/tools/vm/setup.sh" >&2
+kdir=$(SVNIC_KERNEL_FLAVOUR=plain "$repo/tools/vm/kernel.sh" | tail -n1)
+
+# The module tree next to the repository's own build stays that of the
+# debug kernel; this one is a copy built against the plain kernel.
+src=$out/src
+mkdir -p "$src"
+rm -rf "$src/rust"
+cp -r "$repo/Kbuild" "$repo/rust" "$src/"
+find "$src/rust" -name '*.o' -o -name '*.cmd' -o -name 'bindings_generated.rs' | xargs rm -f
+echo "svnic-bench: building svnic.ko against $kdir" >&2
+log=$out/build.log
+if ! make -C "$kdir" M="$src" LLVM=-19 modules >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "svnic-bench: error: the module does not build" >&2
+	exit 1
+fi
+
+env=$(env | grep '^SVNIC_BENCH_' | sed "s/^/export '/; s/\$/';/" | tr '\n' ' ' || true)
+SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-3000} "$repo/tools/vm/run.sh" "$kdir" "$out" \
+	"$env insmod $src/svnic.ko && tools/bench/bench.sh >$out/results.txt; rc=\$?; cat $out/results.txt; rmmod svnic; exit \$rc"
+echo "svnic-bench: results in $out/results.txt (guest kernel log: $out/console.log)" >&2
