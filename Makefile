@@ -36,7 +36,7 @@ demo:
 	@tools/vm/demo.sh
 
 check:
-	@tools/vm/check.sh
+	@tools/vm/check.sh $(TESTS)
 
 bench:
 	@tools/bench/run.sh

@@ -23,6 +23,8 @@ tdir=$repo/tools/testing/selftests/drivers/net/svnic
 vms=${SVNIC_CHECK_VMS:-$(($(nproc) / 2))}
 start=$(date +%s)
 
+prev=$(mktemp)
+cat "$out/durations.txt" >"$prev" 2>/dev/null
 rm -rf "$out"
 mkdir -p "$out"
 if ! kdir=$("$here/build.sh" | tail -n1) || [ -z "$kdir" ]; then
@@ -31,16 +33,20 @@ if ! kdir=$("$here/build.sh" | tail -n1) || [ -z "$kdir" ]; then
 	exit 1
 fi
 
-# Seconds each test took in the VM (TCG, debug kernel, one CI run); a test
-# not listed counts as 200 s.
-declare -A weight=(
-	[bad_input.sh]=716 [stress.sh]=639 [faults.sh]=462 [ethtool.sh]=418
-	[vf_vlan.sh]=204 [vf_knobs.sh]=187 [vf_rate.sh]=182 [vf_switch.sh]=169
-	[vf_filter.sh]=158 [pf_teardown.sh]=128 [vf_vepa.sh]=115
-	[pf_ping.sh]=85 [pf_refusals.sh]=69 [devlink.sh]=198
-	[switchdev.sh]=140 [flower.sh]=130 [devlink_rate.sh]=100
-)
-tests=("$@")
+# Seconds each test took in the last run (durations.txt: "NAME SECONDS
+# PROCESSES" per test), kept from the previous output directory; a test
+# not measured yet counts as 60 s.
+declare -A weight=()
+if [ -f "$prev" ]; then
+	while read -r t w _; do weight[$t]=$w; done <"$prev"
+fi
+tests=()
+for t in "$@"; do
+	# A name (vf_vlan.sh, vf_vlan) or a path.
+	[ -f "$t" ] || t=$tdir/${t%.sh}.sh
+	[ -f "$t" ] || { echo "check: no such test: $t"; echo "0 passed, 1 failed"; exit 1; }
+	tests+=("$(readlink -f "$t")")
+done
 if [ ${#tests[@]} = 0 ]; then
 	for t in "$tdir"/*.sh; do
 		[ "$(basename "$t")" = svnic_lib.sh ] || tests+=("$t")
@@ -60,7 +66,7 @@ while read -r w t; do
 	load[min]=$((load[min] + w))
 	shard[min]="${shard[min]} $t"
 done < <(for t in "${tests[@]}"; do
-	echo "${weight[$(basename "$t")]:-200} $t"
+	echo "${weight[$(basename "$t")]:-60} $t"
 done | sort -rn)
 
 # The whole suite takes 40 to 65 minutes in one VM under TCG with the debug
@@ -101,6 +107,17 @@ for ((i = 0; i < vms; i++)); do
 		extra=$((extra + 1))
 	fi
 done
+# Per-test durations, this run's, then the previous run's for the tests not
+# run this time: the next run's sharding reads them.
+cat "$out"/vm*/durations.txt >"$out/durations.txt" 2>/dev/null
+echo "check: seconds and processes per test:"
+sort -k2 -rn "$out/durations.txt" | while read -r t w f; do
+	printf 'check:   %-18s %5s s %7s processes\n' "$t" "$w" "$f"
+done
+while read -r t w f; do
+	grep -q "^$t " "$out/durations.txt" || echo "$t $w $f"
+done <"$prev" >>"$out/durations.txt"
+rm -f "$prev"
 echo "check: KUnit $kp passed, $kf failed; kselftests $sp passed, $sf failed; $(( $(date +%s) - start )) s"
 passed=$((kp + sp))
 failed=$((kf + sf + extra))

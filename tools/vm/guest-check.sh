@@ -18,6 +18,17 @@ export SVNIC_KO=$ko
 export PATH=/usr/sbin:/sbin:$PATH
 
 kp=0 kf=0 sp=0 sf=0
+rm -f "$out/durations.txt"
+
+# Processes started since boot (forks and clones, /proc/stat), read with
+# builtins so that reading it starts none.
+forks()
+{
+	local k v
+	while read -r k v; do
+		[ "$k" = processes ] && echo "$v" && return
+	done </proc/stat
+}
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
 
 echo "== KUnit (at insmod)"
@@ -53,11 +64,15 @@ for t in "${tests[@]}"; do
 	# Each test is bounded; bad_input.sh and stress.sh are the longest
 	# (10 to 15 min under TCG with the debug kernel, depending on the
 	# host), so the bound is 20 min: it catches a hang, not a slow run.
-	start=$SECONDS
+	start=$EPOCHREALTIME
+	forks0=$(forks)
 	timeout 1200 bash "$t" >"$log" 2>&1
 	rc=$?
+	secs=$(((${EPOCHREALTIME/./} - ${start/./}) / 1000000))
+	nf=$(($(forks) - forks0 - 1))
 	cat "$log"
-	echo "$name: $((SECONDS - start)) s"
+	echo "$name: $secs s, $nf processes"
+	echo "$name $secs $nf" >>"$out/durations.txt"
 	p=$(grep -cE '^TEST: .*\[ OK \]$' "$log")
 	f=$(grep -cE '^TEST: .*\[(FAIL|SKIP|XFAIL)\]$' "$log")
 	if [ $rc != 0 ] && [ "$f" = 0 ]; then
