@@ -34,3 +34,12 @@ ms "jq -n 1" jq -n 1
 ms "python3 -S -c pass" python3 -S -c pass
 ms "python3 -c pass" python3 -c pass
 ms "ip netns add+del" bash -c 'ip netns add lc0 && ip netns del lc0'
+ip netns add lc1
+ms "ip netns exec NS true" ip netns exec lc1 true
+ms "nsenter --net=NS true" nsenter --net=/run/netns/lc1 true
+ms "ip -n NS link show lo" ip -n lc1 link show lo
+ms "cat FILE" cat /sys/class/net/lo/mtu
+ms "\$(<FILE)" eval 'x=$(</sys/class/net/lo/mtu)'
+ms "read -r x <FILE" eval 'read -r x </sys/class/net/lo/mtu'
+ms "date +%s%3N" date +%s%3N
+ip netns del lc1

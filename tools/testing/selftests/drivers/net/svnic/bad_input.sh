@@ -24,7 +24,7 @@ VF0_MAC=02:00:00:00:aa:01
 # The kernel's answer to a request made by hand, in NS_HOST.
 svnic_nl()
 {
-	ip netns exec "$NS_HOST" python3 -S "$svnic_dir/svnic_nl.py" "$@"
+	svnic_in "$NS_HOST" python3 -S "$svnic_dir/svnic_nl.py" "$@"
 }
 
 pf_mac()
@@ -34,7 +34,7 @@ pf_mac()
 
 numvfs_write()
 {
-	ip netns exec "$NS_HOST" bash -c "echo '$1' > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo "$1" >"$(svnic_sysfs pf0 sriov_numvfs)"
 }
 
 # What no refused request may change: the netdevs of NS_HOST with their
@@ -66,8 +66,10 @@ state()
 		svnic_ethtool "${e#*:}" "${e%%:*}"
 	done
 	if [ -n "$STATE_DEVLINK" ]; then
-		devlink -j dev eswitch show "$DL"
-		devlink -j health show "$DL" reporter tx
+		devlink -j -batch - <<-EOF
+		dev eswitch show $DL
+		health show $DL reporter tx
+		EOF
 	fi
 }
 
@@ -106,10 +108,10 @@ refused()
 link_mbps()
 {
 	local p=/sys/module/svnic/parameters/link_mbps
-	if [ -r "$p" ] && [ "$(cat "$p")" != 0 ]; then
-		cat "$p"
+	if [ -r "$p" ] && [ "$(<"$p")" != 0 ]; then
+		svnic_read "$p"
 	else
-		ip netns exec "$NS_HOST" cat /sys/class/net/up0/speed
+		svnic_read "$(svnic_sys "$NS_HOST" class/net/up0/speed)"
 	fi
 }
 
@@ -285,7 +287,7 @@ test_numvfs_not_root()
 	baseline
 	refused "Permission denied" -- ip netns exec "$NS_HOST" \
 		setpriv --reuid=65534 --regid=65534 --clear-groups -- \
-		bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+		bash -c "echo 0 > /sys/class/net/pf0/device/sriov_numvfs"
 	log_test "sriov_numvfs written by a user other than root: EACCES"
 }
 
@@ -429,7 +431,7 @@ test_vf_min_unknown_speed()
 	# A bridge without ports reports no speed.
 	ip -n "$NS_HOST" link add br9 type bridge
 	ip -n "$NS_HOST" link add pf9 link br9 type svnic
-	ip netns exec "$NS_HOST" bash -c "echo 1 > $(svnic_sysfs pf9 sriov_numvfs)"
+	echo 1 >"$(svnic_sysfs pf9 sriov_numvfs)"
 	check_err $? "no VF on a PF over a bridge"
 	baseline
 	refused "Invalid argument" -- ip -n "$NS_HOST" link set pf9 vf 0 min_tx_rate 5
@@ -642,7 +644,7 @@ test_health_reporter()
 # and inheritable sets, so the command's execve does not get it back).
 no_net_admin()
 {
-	ip netns exec "$NS_HOST" setpriv --inh-caps=-net_admin --bounding-set=-net_admin -- "$@"
+	svnic_in "$NS_HOST" setpriv --inh-caps=-net_admin --bounding-set=-net_admin -- "$@"
 }
 
 test_no_cap_net_admin()
@@ -668,11 +670,11 @@ test_user_namespace()
 	RET=0
 	baseline
 	refused "Operation not permitted" -- \
-		ip netns exec "$NS_HOST" unshare -Ur ip link set pf0 vf 0 mac 02:00:00:00:aa:42
+		svnic_in "$NS_HOST" unshare -Ur ip link set pf0 vf 0 mac 02:00:00:00:aa:42
 	refused "Operation not permitted" -- \
-		ip netns exec "$NS_HOST" unshare -Ur ip link set pf0 vf 1 spoofchk off
+		svnic_in "$NS_HOST" unshare -Ur ip link set pf0 vf 1 spoofchk off
 	# Its root has every capability, over its own namespaces only.
-	[ "$(ip netns exec "$NS_HOST" unshare -Ur id -u)" = 0 ]
+	[ "$(svnic_in "$NS_HOST" unshare -Ur id -u)" = 0 ]
 	check_err $? "unshare -Ur did not give a root user"
 	log_test "VF knobs from root of a new user namespace: EPERM"
 }
@@ -686,7 +688,7 @@ require_command unshare
 require_command ethtool
 require_command devlink
 svnic_topo
-DL=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
+DL=svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")
 svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
 setup || { log_test_skip "VF setup" "cannot assign VF0's MAC"; exit "$ksft_fail"; }
 test_no_uplink

@@ -13,7 +13,7 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 # The devlink handle of pf0 (devlink instances live in init_net).
 dl_handle()
 {
-	echo "svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+	echo "svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")"
 }
 
 # tx_health FIELD: a field of the tx reporter's entry in `devlink health show`.
@@ -37,7 +37,7 @@ errors_at_least()
 
 hung_is()
 {
-	[ "$(cat "$(svnic_vf_dbg "$1")/tx_hung")" = "$2" ]
+	[ "$(<"$(svnic_vf_dbg "$1")/tx_hung")" = "$2" ]
 }
 
 test_instance()
@@ -71,14 +71,14 @@ test_auto_recover()
 	check_err $? "the stalled queue of VF0 was not recovered"
 	[ "$(tx_health recover)" -ge 1 ]
 	check_err $? "the recovery was not counted: $(devlink health show "$DL" reporter tx)"
-	[ "$(cat "$(svnic_vf_dbg 0)/stall_tx")" = 0 ]
+	[ "$(<"$(svnic_vf_dbg 0)/stall_tx")" = 0 ]
 	check_err $? "the recovery did not clear the stall"
 	dump=$(devlink -j health dump show "$DL" reporter tx)
 	echo "$dump" | jq -e '[.. | objects | select(.vf == 0 and .hung == true and .stopped == true)] | length == 1' >/dev/null
 	check_err $? "the automatic dump does not show VF0 hung and stopped: $dump"
 	devlink health dump clear "$DL" reporter tx
 	check_err $? "clearing the dump failed"
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 2 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 2 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 does not pass traffic after the recovery"
 	log_test "devlink: a TX timeout is reported, dumped and recovered"
 }
@@ -103,7 +103,7 @@ test_manual_recover()
 	echo "$out" | jq -e '[.. | objects | select(.vf == 1 and .hung == true)] | length == 1' >/dev/null &&
 		echo "$out" | jq -e '[.. | objects | select(.vf == 0 and .hung == false)] | length == 1' >/dev/null
 	check_err $? "diagnose does not show VF1 hung and VF0 healthy: $out"
-	ip netns exec "$(svnic_vf_ns 1)" ping -c 1 -W 2 192.0.2.10 >/dev/null
+	svnic_in "$(svnic_vf_ns 1)" ping -c 1 -W 2 192.0.2.10 >/dev/null
 	check_fail $? "VF1 passes traffic while hung"
 	devlink health recover "$DL" reporter tx
 	check_err $? "devlink health recover failed"
@@ -111,7 +111,7 @@ test_manual_recover()
 	check_err $? "devlink health recover did not reset VF1's queue"
 	[ "$(tx_health state)" = healthy ] && [ "$(tx_health recover)" = $((recovers + 1)) ]
 	check_err $? "the recovery was not counted: $(devlink health show "$DL" reporter tx)"
-	ip netns exec "$(svnic_vf_ns 1)" ping -c 2 -W 3 192.0.2.10 >/dev/null
+	svnic_in "$(svnic_vf_ns 1)" ping -c 2 -W 3 192.0.2.10 >/dev/null
 	check_err $? "VF1 does not pass traffic after the recovery"
 	log_test "devlink: with auto_recover off a hung queue waits for devlink health recover"
 }
@@ -119,7 +119,7 @@ test_manual_recover()
 test_gone_with_pf()
 {
 	RET=0
-	ip netns exec "$NS_HOST" bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "removing the VFs failed"
 	devlink health diagnose "$DL" reporter tx >/dev/null
 	check_err $? "diagnose without VFs failed"

@@ -12,7 +12,7 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 dl_handle()
 {
-	echo "svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+	echo "svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")"
 }
 
 # run_pktgen VF COUNT: VF sends COUNT 1000-byte frames as fast as it
@@ -79,7 +79,7 @@ test_refused()
 {
 	RET=0
 	local speed
-	speed=$(ip netns exec "$NS_HOST" cat /sys/class/net/up0/speed)
+	speed=$(svnic_read "$(svnic_sys "$NS_HOST" class/net/up0/speed)")
 	svnic_expect_fail "whole Mbit/s" devlink port function rate set "$DL/1" tx_max 1500kbit
 	devlink port function rate set "$DL/1" tx_max 10mbit
 	# The devlink core checks this one before svnic sees it.
@@ -102,7 +102,7 @@ test_refused()
 test_gone_with_vfs()
 {
 	RET=0
-	ip netns exec "$NS_HOST" bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "removing the VFs failed"
 	devlink -j port function rate show | jq -e "[.rate // {} | keys[] | select(startswith(\"$DL/\"))] | length == 0" >/dev/null
 	check_err $? "rate leaves outlived their VFs"

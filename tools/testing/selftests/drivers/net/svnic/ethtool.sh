@@ -29,8 +29,10 @@ STAT_NAMES="rx_packets rx_bytes rx_dropped rx_broadcast rx_multicast tx_packets 
 # of each reply, in whole ms, one a line.
 rtts()
 {
-	ip netns exec "$1" ping -c 3 -i 0.5 -W 3 "$2" 2>/dev/null |
-		sed -n 's/.* time=\([0-9]*\).*/\1/p'
+	local l
+	while read -r l; do
+		[[ $l =~ \ time=([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+	done < <(svnic_in "$1" ping -c 3 -i 0.5 -W 3 "$2" 2>/dev/null)
 }
 
 # held RTTS: every ping was answered, at least two of them after >= 280 ms.
@@ -65,24 +67,24 @@ has_line()
 bus_dev()
 {
 	case $1 in
-	pf0v*) basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0/device/virtfn${1#pf0v}")" ;;
-	*) basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)" ;;
+	pf0v*) svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device/virtfn${1#pf0v}")" ;;
+	*) svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")" ;;
 	esac
 }
 
 # flood SECONDS NS ADDR: a ping flood from NS to ADDR in the background.
 flood()
 {
-	ip netns exec "$2" ping -q -f -W 1 -w "$1" "$3" >/dev/null 2>&1 &
+	svnic_in "$2" ping -q -f -W 1 -w "$1" "$3" >/dev/null 2>&1 &
 }
 
 # all_pass: every ring of both VFs and the PF's RX ring pass traffic: VF0
 # to VF1, VF1 to the peer, the peer to the PF.
 all_pass()
 {
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 2 -i 0.2 -W 3 "$VF1" >/dev/null &&
-		ip netns exec "$(svnic_vf_ns 1)" ping -c 2 -i 0.2 -W 3 "$PEER" >/dev/null &&
-		ip netns exec "$NS_PEER" ping -c 2 -i 0.2 -W 3 "$PF" >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 2 -i 0.2 -W 3 "$VF1" >/dev/null &&
+		svnic_in "$(svnic_vf_ns 1)" ping -c 2 -i 0.2 -W 3 "$PEER" >/dev/null &&
+		svnic_in "$NS_PEER" ping -c 2 -i 0.2 -W 3 "$PF" >/dev/null
 }
 
 # defaults: 512-slot rings, no coalescing, on both VFs and the PF.
@@ -324,14 +326,14 @@ test_stats()
 		done
 	done
 	s0=$(svnic_ethtool_stats pf0v0 rx_packets tx_packets rx_polls)
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 5 -i 0.2 -W 3 "$PEER" >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 5 -i 0.2 -W 3 "$PEER" >/dev/null
 	check_err $? "VF0 cannot reach the peer"
 	s1=$(svnic_ethtool_stats pf0v0 rx_packets tx_packets rx_polls)
 	read -r a0 b0 c0 <<<"$s0"
 	read -r a1 b1 c1 <<<"$s1"
 	((a1 >= a0 + 5 && b1 >= b0 + 5 && c1 > c0))
 	check_err $? "5 pings moved VF0's rx_packets tx_packets rx_polls from $s0 to $s1 only"
-	ip netns exec "$NS_PEER" ping -c 5 -i 0.2 -W 3 "$PF" >/dev/null
+	svnic_in "$NS_PEER" ping -c 5 -i 0.2 -W 3 "$PF" >/dev/null
 	check_err $? "the peer cannot reach the PF"
 	for dev in pf0 pf0v0; do
 		msg=$(stats_agree "$dev")
@@ -397,7 +399,7 @@ test_stress()
 	check_err $? "coalescing not back to the defaults after the stress"
 	all_pass
 	check_err $? "a port stopped passing traffic after the stress"
-	ip netns exec "$NS_HOST" ping -c 1 -W 3 "$VF0" >/dev/null
+	svnic_in "$NS_HOST" ping -c 1 -W 3 "$VF0" >/dev/null
 	check_err $? "the PF cannot reach VF0 after the stress"
 	(($(svnic_netdevs) == before))
 	check_err $? "svnic netdevs leaked: $before before, $(svnic_netdevs) after"
@@ -413,9 +415,9 @@ defer rm -rf "$STRESS_DIR"
 svnic_topo
 svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
 # Neighbours resolved: no ARP in the timed round trips.
-ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 "$VF1" >/dev/null
-ip netns exec "$(svnic_vf_ns 1)" ping -c 1 -W 3 "$PEER" >/dev/null
-ip netns exec "$NS_PEER" ping -c 1 -W 3 "$PF" >/dev/null
+svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 "$VF1" >/dev/null
+svnic_in "$(svnic_vf_ns 1)" ping -c 1 -W 3 "$PEER" >/dev/null
+svnic_in "$NS_PEER" ping -c 1 -W 3 "$PF" >/dev/null
 test_drvinfo_channels
 test_rings
 test_rx_coalesce

@@ -17,12 +17,12 @@ DBG=/sys/kernel/debug/svnic
 
 set_numvfs()
 {
-	ip netns exec "$NS_HOST" bash -c "echo $1 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo $1 >"$(svnic_sysfs pf0 sriov_numvfs)"
 }
 
 get_numvfs()
 {
-	ip netns exec "$NS_HOST" cat "$(svnic_sysfs pf0 sriov_numvfs)"
+	svnic_read "$(svnic_sysfs pf0 sriov_numvfs)"
 }
 
 # no_vf_left: nothing of any VF is left: count, netdevs, links, debugfs.
@@ -33,7 +33,7 @@ no_vf_left()
 		echo "VF netdevs left"
 		return 1
 	fi
-	if ip netns exec "$NS_HOST" ls /sys/class/net/pf0/device/ | grep -q virtfn; then
+	if compgen -G "$(svnic_sysfs pf0 "virtfn*")" >/dev/null; then
 		echo "virtfn links left"
 		return 1
 	fi
@@ -49,8 +49,8 @@ no_vf_left()
 vfs_pass()
 {
 	svnic_vfs "$1" || return 1
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null || return 1
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null || return 1
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null
 }
 
 test_debugfs()
@@ -58,9 +58,9 @@ test_debugfs()
 	RET=0
 	[ -d "$(svnic_pf_dbg)" ]
 	check_err $? "no debugfs directory $(svnic_pf_dbg)"
-	[ "$(cat "$(svnic_pf_dbg)/fail_vf_create")" = -1 ] && [ "$(cat "$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ] &&
-		[ "$(cat "$(svnic_pf_dbg)/drop_uplink_events")" = 0 ] &&
-		[ "$(cat "$(svnic_pf_dbg)/delay_uplink_events")" = 0 ]
+	[ "$(<"$(svnic_pf_dbg)/fail_vf_create")" = -1 ] && [ "$(<"$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ] &&
+		[ "$(<"$(svnic_pf_dbg)/drop_uplink_events")" = 0 ] &&
+		[ "$(<"$(svnic_pf_dbg)/delay_uplink_events")" = 0 ]
 	check_err $? "the PF's fault knobs are not off by default"
 	svnic_expect_fail "Invalid argument" bash -c "echo many > $(svnic_pf_dbg)/fail_ring_alloc"
 	log_test "faults: debugfs knobs of the PF exist, default off, refuse junk"
@@ -95,7 +95,7 @@ test_fail_ring_alloc()
 	svnic_expect_fail "Cannot allocate memory" set_numvfs 2
 	no_vf_left
 	check_err $? "the second failed ring allocation left VFs behind"
-	[ "$(cat "$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ]
+	[ "$(<"$(svnic_pf_dbg)/fail_ring_alloc")" = 0 ]
 	check_err $? "fail_ring_alloc did not count down to 0"
 	vfs_pass 2
 	check_err $? "VFs made after the failures do not pass traffic"
@@ -118,7 +118,7 @@ resize_fails()
 			grep -q "Cannot allocate memory" <<<"$out"
 		check_err $? "ethtool -G $dev $* said '$out', expected ENOMEM and the extack"
 	fi
-	[ "$(cat "$knob")" = 0 ]
+	[ "$(<"$knob")" = 0 ]
 	check_err $? "$knob did not count down to 0"
 	echo 0 >"$knob"
 	[ "$(svnic_rings "$dev")" = "$before" ]
@@ -130,16 +130,16 @@ test_fail_ring_resize()
 	RET=0
 	local knob
 	knob=$(svnic_vf_dbg 0)/fail_ring_alloc
-	[ "$(cat "$knob")" = 0 ]
+	[ "$(<"$knob")" = 0 ]
 	check_err $? "the VF's fail_ring_alloc is not 0 by default"
 	# Both rings (the RX allocation fails), then the TX ring alone.
 	resize_fails "$knob" pf0v0 rx 1024 tx 1024
 	resize_fails "$knob" pf0v0 tx 2048
 	# The PF's own knob fails the PF's resize.
 	resize_fails "$(svnic_pf_dbg)/fail_ring_alloc" pf0 rx 1024
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null &&
-		ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null &&
-		ip netns exec "$NS_PEER" ping -c 1 -W 3 192.0.2.1 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null &&
+		svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.2 >/dev/null &&
+		svnic_in "$NS_PEER" ping -c 1 -W 3 192.0.2.1 >/dev/null
 	check_err $? "traffic does not pass after the failed resizes"
 	# Disarmed, the same resizes work.
 	svnic_ethtool pf0v0 -G rx 1024 tx 2048 && svnic_ethtool pf0 -G rx 1024
@@ -148,7 +148,7 @@ test_fail_ring_resize()
 	check_err $? "rings after the resizes: $(svnic_rings pf0v0), $(svnic_rings pf0)"
 	svnic_ethtool pf0v0 -G rx 512 tx 512
 	svnic_ethtool pf0 -G rx 512
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 after the resizes"
 	log_test "faults: a ring resize failing with ENOMEM changes nothing"
 }
@@ -164,7 +164,7 @@ test_tx_stall()
 	RET=0
 	local dbg drops0 t
 	dbg=$(svnic_vf_dbg 0)
-	[ "$(cat "$dbg/stall_tx")" = 0 ] && [ "$(cat "$dbg/tx_timeouts")" = 0 ]
+	[ "$(<"$dbg/stall_tx")" = 0 ] && [ "$(<"$dbg/tx_timeouts")" = 0 ]
 	check_err $? "the VF's fault knobs are not off by default"
 	drops0=$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)
 	echo 1 >"$dbg/stall_tx"
@@ -172,26 +172,26 @@ test_tx_stall()
 	# The watchdog looks every 5 s and fires once the queue has been
 	# stopped without progress for 5 s.
 	for ((t = 0; t < 60; t++)); do
-		[ "$(cat "$dbg/tx_timeouts")" -ge 1 ] && break
+		[ "$(<"$dbg/tx_timeouts")" -ge 1 ] && break
 		sleep 0.5
 	done
 	# The PF's service task reports it to devlink health within a
 	# second, and the tx reporter's recovery resets the queue.
 	for ((t = 0; t < 50; t++)); do
-		[ "$(cat "$dbg/tx_hung")" = 0 ] && break
+		[ "$(<"$dbg/tx_hung")" = 0 ] && break
 		sleep 0.2
 	done
-	[ "$(cat "$dbg/tx_timeouts")" = 1 ] && [ "$(cat "$dbg/tx_hung")" = 0 ]
-	check_err $? "the stalled queue was not reset once (tx_timeouts $(cat "$dbg/tx_timeouts"), tx_hung $(cat "$dbg/tx_hung"))"
+	[ "$(<"$dbg/tx_timeouts")" = 1 ] && [ "$(<"$dbg/tx_hung")" = 0 ]
+	check_err $? "the stalled queue was not reset once (tx_timeouts $(<"$dbg/tx_timeouts"), tx_hung $(<"$dbg/tx_hung"))"
 	[ "$(tx_timeout_count 0)" -ge 1 ]
 	check_err $? "the core's tx_timeout counter did not move"
-	[ "$(cat "$dbg/stall_tx")" = 0 ]
+	[ "$(<"$dbg/stall_tx")" = 0 ]
 	check_err $? "the reset did not clear the stall"
 	[ "$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)" -ge $((drops0 + 500)) ]
 	check_err $? "the frames of the reset ring were not counted as dropped"
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 2 -W 3 192.0.2.2 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 2 -W 3 192.0.2.2 >/dev/null
 	check_err $? "the VF does not pass traffic after the reset"
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 after the reset"
 	log_test "faults: stalled TX queue found by the watchdog, reset, passes traffic"
 }
@@ -203,7 +203,7 @@ vf0_carrier_is()
 
 events_dropped_is()
 {
-	[ "$(cat "$(svnic_pf_dbg)/uplink_events_dropped")" = "$1" ]
+	[ "$(<"$(svnic_pf_dbg)/uplink_events_dropped")" = "$1" ]
 }
 
 test_dropped_uplink_event()
@@ -219,26 +219,26 @@ test_dropped_uplink_event()
 	# Lost notification: the service task (every second) repairs it.
 	svnic_wait_for 5 vf0_carrier_is 0
 	check_err $? "VF0 kept its carrier after the uplink lost its own"
-	[ "$(cat "$(svnic_pf_dbg)/drop_uplink_events")" = 0 ]
+	[ "$(<"$(svnic_pf_dbg)/drop_uplink_events")" = 0 ]
 	check_err $? "drop_uplink_events did not count down"
 	ip -n "$NS_PEER" link set peer0 up
 	svnic_wait_for 5 vf0_carrier_is 1
 	check_err $? "VF0 did not get its carrier back"
 	events_dropped_is 1
 	check_err $? "a notification was dropped that should not have been"
-	svnic_wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	svnic_wait_for 10 svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
 	check_err $? "VF0 cannot reach the peer after the uplink came back"
 	log_test "faults: a lost uplink notification is repaired by the service task"
 }
 
 events_delayed_is()
 {
-	[ "$(cat "$(svnic_pf_dbg)/uplink_events_delayed")" -ge "$1" ]
+	[ "$(<"$(svnic_pf_dbg)/uplink_events_delayed")" -ge "$1" ]
 }
 
 now_ms()
 {
-	date +%s%3N
+	echo $((${EPOCHREALTIME/./} / 1000))
 }
 
 # carrier_after_ms START CARRIER: waits for VF0's carrier to become CARRIER
@@ -281,7 +281,7 @@ test_delayed_uplink_events()
 	# never the stale "up". It is due at most 10 s after it was seen
 	# queued, and delivered within the service task's next second.
 	echo 10000 >"$dbg/delay_uplink_events"
-	n=$(cat "$dbg/uplink_events_delayed")
+	n=$(<"$dbg/uplink_events_delayed")
 	ip -n "$NS_PEER" link set peer0 up
 	svnic_wait_for 5 events_delayed_is $((n + 1))
 	check_err $? "the uplink's carrier gain was not delayed"
@@ -296,7 +296,7 @@ test_delayed_uplink_events()
 	ip -n "$NS_PEER" link set peer0 up
 	svnic_wait_for 5 vf0_carrier_is 1
 	check_err $? "VF0 did not get its carrier back with the delay off"
-	svnic_wait_for 10 ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
+	svnic_wait_for 10 svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 1 192.0.2.2 >/dev/null
 	check_err $? "VF0 cannot reach the peer after the uplink came back"
 	log_test "faults: late uplink notifications are delivered when due, never stale"
 }
@@ -307,7 +307,7 @@ test_stalled_teardown()
 	echo 1 >"$(svnic_vf_dbg 1)/stall_tx"
 	svnic_fill_tx 1
 	# Removed while stalled: before the watchdog resets the queue.
-	[ "$(cat "$(svnic_vf_dbg 1)/tx_timeouts")" = 0 ]
+	[ "$(<"$(svnic_vf_dbg 1)/tx_timeouts")" = 0 ]
 	check_err $? "the watchdog fired before the removal; the test raced"
 	set_numvfs 0
 	check_err $? "removing VFs with a stalled, full queue failed"
@@ -341,10 +341,10 @@ test_shrink_stalled_ring()
 	check_err $? "VF0's rings are $(svnic_rings pf0v0)"
 	# The stall ends: the 64 kept go out, the queue passes traffic.
 	echo 0 >"$dbg/stall_tx"
-	ip netns exec "$ns" ping -c 3 -i 0.3 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$ns" ping -c 3 -i 0.3 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 does not pass traffic through its 64-slot TX ring after the stall"
 	svnic_ethtool pf0v0 -G tx 512
-	ip netns exec "$ns" ping -c 1 -W 3 192.0.2.2 >/dev/null
+	svnic_in "$ns" ping -c 1 -W 3 192.0.2.2 >/dev/null
 	check_err $? "VF0 does not pass traffic after its TX ring went back to 512 slots"
 	log_test "faults: a stalled TX ring of 200 frames shrunk to 64 keeps 64, drops 136"
 }

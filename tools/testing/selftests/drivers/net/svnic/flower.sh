@@ -13,7 +13,7 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 dl_handle()
 {
-	echo "svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+	echo "svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")"
 }
 
 mac_of()
@@ -23,7 +23,7 @@ mac_of()
 
 ping_vf()
 {
-	ip netns exec "$(svnic_vf_ns "$1")" ping -c "${3:-2}" -W 2 "$2" >/dev/null 2>&1
+	svnic_in "$(svnic_vf_ns "$1")" ping -c "${3:-2}" -W 2 "$2" >/dev/null 2>&1
 }
 
 # tcf DEV ARGS...: `tc filter add dev DEV ingress ARGS...` in NS_HOST.
@@ -131,7 +131,7 @@ test_uplink()
 		tcf pf0r0 protocol all pref 30 flower skip_sw dst_mac "$peer" \
 			action mirred egress redirect dev pf0
 	check_err $? "offloading the uplink rules failed"
-	ip netns exec "$NS_PEER" ping -c 2 -W 2 192.0.2.10 >/dev/null
+	svnic_in "$NS_PEER" ping -c 2 -W 2 192.0.2.10 >/dev/null
 	check_err $? "the uplink's peer does not reach VF0 through the offloaded rules"
 	[ "$(rule_packets pf0 10)" -ge 2 ] && [ "$(rule_packets pf0r0 30)" -ge 2 ]
 	check_err $? "the uplink rules did not count the pings"
@@ -175,7 +175,7 @@ test_legacy_refused()
 {
 	RET=0
 	local dl
-	ip netns exec "$NS_HOST" bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	dl=$(dl_handle)
 	devlink dev eswitch set "$dl" mode legacy
 	check_err $? "back to legacy failed"
@@ -198,7 +198,7 @@ svnic_vfs 2 || exit "$ksft_fail"
 # No IPv6 on the VFs: its multicast (DAD, router solicitations), which no
 # rule here matches, would take the slow path and blur the counters.
 for i in 0 1; do
-	ip netns exec "$(svnic_vf_ns "$i")" sysctl -qw "net.ipv6.conf.pf0v$i.disable_ipv6=1"
+	svnic_in "$(svnic_vf_ns "$i")" sysctl -qw "net.ipv6.conf.pf0v$i.disable_ipv6=1"
 done
 for d in pf0r0 pf0r1; do
 	ip -n "$NS_HOST" link set "$d" up

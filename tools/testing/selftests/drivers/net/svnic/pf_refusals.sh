@@ -65,7 +65,7 @@ test_nothing_left()
 	RET=0
 	[ "$(svnic_count "$NS_HOST")" -eq 1 ]
 	check_err $? "refused requests left svnic devices behind"
-	ip netns exec "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	svnic_in "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "the existing PF broke after the refusals"
 	log_test "refusals leave no device behind and the PF works"
 }

@@ -16,7 +16,7 @@ test_del_pf_frees_uplink()
 	check_err $? "the uplink was not released by the deleted PF"
 	ip -n "$NS_HOST" link set pf0 up
 	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
-	ip netns exec "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	svnic_in "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "a PF re-created on the same uplink does not pass traffic"
 	log_test "delete PF, re-create on the same uplink"
 }
@@ -39,7 +39,7 @@ test_del_uplink_deletes_pf()
 	ip -n "$NS_HOST" link add up2 type veth peer name peer2
 	ip -n "$NS_HOST" link add pf2 link up2 type svnic
 	ip -n "$NS_HOST" link set pf2 up
-	ip netns exec "$NS_HOST" bash -c "echo 2 > $(svnic_sysfs pf2 sriov_numvfs)"
+	echo 2 >"$(svnic_sysfs pf2 sriov_numvfs)"
 	check_err $? "cannot create VFs on pf2"
 	ip -n "$NS_HOST" link set pf2v0 up
 	ip -n "$NS_HOST" link del up2
@@ -61,7 +61,7 @@ test_del_netns()
 	ip -n "$ns" link add pf3 link up3 type svnic
 	ip -n "$ns" link set up3 up
 	ip -n "$ns" link set pf3 up
-	ip netns exec "$ns" bash -c "echo 2 > $(svnic_sysfs pf3 sriov_numvfs)"
+	ip netns exec "$ns" bash -c "echo 2 > /sys/class/net/pf3/device/sriov_numvfs"
 	check_err $? "cannot create VFs on pf3"
 	ip netns del "$ns"
 	check_err $? "deleting a namespace with a PF failed"
@@ -79,7 +79,7 @@ test_rmmod_with_pfs()
 	ip -n "$NS_HOST" link add up4 type veth peer name peer4
 	ip -n "$NS_HOST" link add pf4 link up4 type svnic
 	ip -n "$NS_HOST" link set pf4 up
-	ip netns exec "$NS_HOST" bash -c "echo 3 > $(svnic_sysfs pf4 sriov_numvfs)"
+	echo 3 >"$(svnic_sysfs pf4 sriov_numvfs)"
 	check_err $? "cannot create VFs on pf4"
 	ip -n "$NS_HOST" link set pf4v1 up
 	rmmod svnic

@@ -21,7 +21,7 @@ ROUNDS=${SVNIC_STRESS_ROUNDS:-2}
 
 set_numvfs()
 {
-	ip netns exec "$NS_HOST" bash -c "echo $1 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo $1 >"$(svnic_sysfs pf0 sriov_numvfs)"
 }
 
 # flood SECONDS: ping floods from the peer to the PF and, from every VF
@@ -29,22 +29,10 @@ set_numvfs()
 flood()
 {
 	local i
-	ip netns exec "$NS_PEER" ping -q -f -W 1 -w "$1" 192.0.2.1 >/dev/null 2>&1 &
+	svnic_in "$NS_PEER" ping -q -f -W 1 -w "$1" 192.0.2.1 >/dev/null 2>&1 &
 	for ((i = 0; i < NVF; i++)); do
-		ip netns exec "$(svnic_vf_ns $i)" ping -q -f -W 1 -w "$1" 192.0.2.2 >/dev/null 2>&1 &
-		ip netns exec "$(svnic_vf_ns $i)" ping -q -f -W 1 -w "$1" 192.0.2.10 >/dev/null 2>&1 &
-	done
-}
-
-# place_vfs: moves VF i into namespace i and brings it up with its address.
-place_vfs()
-{
-	local i ns
-	for ((i = 0; i < NVF; i++)); do
-		ns=$(svnic_vf_ns $i)
-		ip -n "$NS_HOST" link set "pf0v$i" netns "$ns" || return 1
-		ip -n "$ns" link set "pf0v$i" up
-		ip -n "$ns" addr add "192.0.2.$((10 + i))/24" dev "pf0v$i"
+		svnic_in "$(svnic_vf_ns $i)" ping -q -f -W 1 -w "$1" 192.0.2.2 >/dev/null 2>&1 &
+		svnic_in "$(svnic_vf_ns $i)" ping -q -f -W 1 -w "$1" 192.0.2.10 >/dev/null 2>&1 &
 	done
 }
 
@@ -52,9 +40,9 @@ place_vfs()
 all_queues_pass()
 {
 	local i
-	ip netns exec "$NS_HOST" ping -c 1 -W 3 192.0.2.2 >/dev/null || return 1
+	svnic_in "$NS_HOST" ping -c 1 -W 3 192.0.2.2 >/dev/null || return 1
 	for ((i = 0; i < NVF; i++)); do
-		ip netns exec "$(svnic_vf_ns $i)" ping -c 1 -W 3 192.0.2.2 >/dev/null || return 1
+		svnic_in "$(svnic_vf_ns $i)" ping -c 1 -W 3 192.0.2.2 >/dev/null || return 1
 	done
 }
 
@@ -63,7 +51,7 @@ all_queues_pass()
 devlink_loop()
 {
 	local dl end=$((SECONDS + $1))
-	dl=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
+	dl=svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")
 	while ((SECONDS < end)); do
 		devlink health diagnose "$dl" reporter tx
 		devlink health recover "$dl" reporter tx
@@ -81,7 +69,7 @@ test_numvfs_churn()
 	for ((r = 0; r < ROUNDS; r++)); do
 		set_numvfs 0 || check_err 1 "numvfs 0 failed in round $r"
 		set_numvfs "$NVF" || check_err 1 "numvfs $NVF failed in round $r"
-		place_vfs || check_err 1 "placing the VFs failed in round $r"
+		svnic_place_vfs "$NVF" || check_err 1 "placing the VFs failed in round $r"
 		flood 3
 	done
 	wait
@@ -133,7 +121,7 @@ test_hwmode_flips()
 	wait
 	all_queues_pass
 	check_err $? "a queue stopped passing traffic after the hwmode flips"
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 inside the device after the flips"
 	log_test "stress: hwmode veb <-> vepa flipped 10 times under traffic"
 }
@@ -142,39 +130,38 @@ test_hwmode_flips()
 # path of switchdev mode between the VFs.
 bridge_reps()
 {
-	local i
-	ip -n "$NS_HOST" link add br0 type bridge || return 1
+	local i cmds="link add br0 type bridge"$'\n'
 	for ((i = 0; i < NVF; i++)); do
-		ip -n "$NS_HOST" link set "pf0r$i" master br0 up || return 1
+		cmds+="link set pf0r$i master br0 up"$'\n'
 	done
-	ip -n "$NS_HOST" link set br0 up
+	ip -n "$NS_HOST" -batch - <<<"${cmds}link set br0 up"
 }
 
 test_eswitch_flips()
 {
 	RET=0
 	local r dl
-	dl=svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")
+	dl=svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")
 	for ((r = 0; r < ROUNDS; r++)); do
 		set_numvfs 0 || check_err 1 "numvfs 0 failed in round $r"
 		devlink dev eswitch set "$dl" mode switchdev || check_err 1 "switchdev failed in round $r"
 		set_numvfs "$NVF" || check_err 1 "numvfs $NVF in switchdev mode failed in round $r"
-		place_vfs && bridge_reps || check_err 1 "placing the VFs, bridging the representors failed in round $r"
+		svnic_place_vfs "$NVF" && bridge_reps || check_err 1 "placing the VFs, bridging the representors failed in round $r"
 		flood 4
 		sleep 2
-		ip netns exec "$(svnic_vf_ns 1)" ping -c 1 -W 3 192.0.2.10 >/dev/null ||
+		svnic_in "$(svnic_vf_ns 1)" ping -c 1 -W 3 192.0.2.10 >/dev/null ||
 			check_err 1 "VF1 cannot reach VF0 through the representors in round $r"
 		# The VFs and representors go with traffic in flight.
 		set_numvfs 0 || check_err 1 "numvfs 0 in switchdev mode failed in round $r"
 		ip -n "$NS_HOST" link del br0
 		devlink dev eswitch set "$dl" mode legacy || check_err 1 "legacy failed in round $r"
 		set_numvfs "$NVF" || check_err 1 "numvfs $NVF in legacy mode failed in round $r"
-		place_vfs || check_err 1 "placing the VFs failed in round $r"
+		svnic_place_vfs "$NVF" || check_err 1 "placing the VFs failed in round $r"
 		wait
 	done
 	all_queues_pass
 	check_err $? "a queue stopped passing traffic after the eswitch mode flips"
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 inside the device after the flips"
 	log_test "stress: eswitch legacy <-> switchdev $ROUNDS times, representors bridged under traffic"
 }
@@ -226,7 +213,7 @@ test_uplink_and_pf_churn()
 		ip -n "$NS_HOST" link set pf0 up
 		ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
 		set_numvfs "$NVF" || check_err 1 "numvfs in round $r"
-		place_vfs || check_err 1 "placing the VFs in round $r"
+		svnic_place_vfs "$NVF" || check_err 1 "placing the VFs in round $r"
 		log_step "uplink/PF round $r"
 	done
 	(( $(svnic_netdevs) == before ))
@@ -256,7 +243,7 @@ test_rmmod_under_traffic()
 	check_err $? "the uplink stayed bound after rmmod"
 	ip -n "$NS_HOST" link set pf0 up
 	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
-	set_numvfs "$NVF" && place_vfs
+	set_numvfs "$NVF" && svnic_place_vfs "$NVF"
 	check_err $? "VFs after reload"
 	slowwait 10 all_queues_pass
 	check_err $? "traffic does not pass after reload"
@@ -266,7 +253,7 @@ test_rmmod_under_traffic()
 # log_step NAME: when each step ends, for the log.
 log_step()
 {
-	echo "    $(date +%T) $1 done"
+	printf '    %(%T)T %s done\n' -1 "$1"
 }
 
 trap defer_scopes_cleanup EXIT

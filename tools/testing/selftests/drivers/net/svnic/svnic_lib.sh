@@ -21,31 +21,141 @@ svnic_require_module()
 	fi
 }
 
+# Under emulation with a debug kernel every process launch costs a large
+# fraction of a second, `ip` more than most: the helpers batch ip commands,
+# read files with bash builtins, and enter namespaces with nsenter.
+
+# setup_ns and cleanup_ns of net/lib.sh, the same contract (random names
+# set in the named variables and kept in NS_LIST, lo up, rp_filter 0; a
+# cleanup kills what runs in the namespace, deletes it and checks that it is
+# gone) in three launches a namespace instead of about seven, and two
+# instead of about six.
+setup_ns()
+{
+	local ns_name ns cmds= created=()
+	for ns_name in "$@"; do
+		if [ "$ns_name" = ns_name ]; then
+			echo "Failed to setup namespace '$ns_name': invalid name"
+			cleanup_ns "${created[@]}"
+			exit "$ksft_fail"
+		fi
+		if [ -z "${!ns_name}" ]; then
+			printf -v "$ns_name" '%s-%04x%04x' "${ns_name,,}" "$RANDOM" "$RANDOM"
+		else
+			cleanup_ns "${!ns_name}"
+		fi
+		cmds+="netns add ${!ns_name}"$'\n'
+		created+=("${!ns_name}")
+	done
+	if ! ip -batch - <<<"$cmds"; then
+		echo "Failed to create namespaces ${created[*]}"
+		cleanup_ns "${created[@]}"
+		return "$ksft_skip"
+	fi
+	for ns in "${created[@]}"; do
+		ip -n "$ns" link set lo up
+		svnic_in "$ns" sysctl -wq net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+	done
+	NS_LIST+=("${created[@]}")
+}
+
+cleanup_ns()
+{
+	local ns pids ret=0
+	for ns in "$@"; do
+		[ -z "$ns" ] && continue
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		# shellcheck disable=SC2086 # one pid a word
+		[ -z "$pids" ] || kill $pids 2>/dev/null
+		ip netns delete "$ns" &>/dev/null
+		if [ -e "/run/netns/$ns" ]; then
+			echo "Warn: Failed to remove namespace $ns"
+			ret=1
+		else
+			remove_ns_list "$ns"
+		fi
+	done
+	return $ret
+}
+
+# svnic_in NS CMD...: CMD in network namespace NS. Unlike `ip netns exec` it
+# starts no ip and keeps this mount namespace, so /sys is not NS's: for
+# commands that do not read /sys/class/net (ping, ethtool, devlink, sysctl,
+# /proc/net). svnic_sysfs and svnic_stat read NS_HOST's and the VFs' sysfs.
+svnic_in()
+{
+	local ns=$1
+	shift
+	nsenter --net="/run/netns/$ns" -- "$@"
+}
+
+# svnic_mount_sys NS: mounts a sysfs of namespace NS in this mount namespace
+# at $SVNIC_SYS_DIR/NS, until the end of the test (it is unmounted before
+# the namespace is deleted: a mounted sysfs holds its namespace).
+declare -A SVNIC_SYS=()
+svnic_mount_sys()
+{
+	local d=$SVNIC_SYS_DIR/$1
+	mkdir "$d" || return 1
+	defer rmdir "$d"
+	svnic_in "$1" mount -t sysfs sysfs "$d" || return 1
+	defer umount "$d"
+	SVNIC_SYS[$1]=$d
+}
+
 # svnic_topo: a veth pair up0 <-> peer0; up0 in $NS_HOST with PF "pf0" on
 # it, peer0 in $NS_PEER. PF 192.0.2.1/24, peer 192.0.2.2/24.
 svnic_topo()
 {
 	setup_ns NS_HOST NS_PEER || exit "$ksft_skip"
 	defer cleanup_ns "$NS_HOST" "$NS_PEER"
-	ip -n "$NS_HOST" link add up0 type veth peer name peer0 netns "$NS_PEER"
-	ip -n "$NS_HOST" link add pf0 link up0 type svnic
-	ip -n "$NS_HOST" link set up0 up
-	ip -n "$NS_HOST" link set pf0 up
-	ip -n "$NS_HOST" addr add 192.0.2.1/24 dev pf0
-	ip -n "$NS_PEER" link set peer0 up
-	ip -n "$NS_PEER" addr add 192.0.2.2/24 dev peer0
+	SVNIC_SYS_DIR=$(mktemp -d)
+	defer rmdir "$SVNIC_SYS_DIR"
+	svnic_mount_sys "$NS_HOST" || exit "$ksft_fail"
+	ip -n "$NS_HOST" -batch - <<-EOF
+	link add up0 type veth peer name peer0 netns $NS_PEER
+	link add pf0 link up0 type svnic
+	link set up0 up
+	link set pf0 up
+	addr add 192.0.2.1/24 dev pf0
+	EOF
+	ip -n "$NS_PEER" -batch - <<-EOF
+	link set peer0 up
+	addr add 192.0.2.2/24 dev peer0
+	EOF
+}
+
+# svnic_read FILE: prints the file's first line (cat without a process).
+svnic_read()
+{
+	local v
+	read -r v <"$1" || [ -n "$v" ] || return 1
+	echo "$v"
+}
+
+# svnic_sys NS PATH: PATH under /sys of namespace NS (NS_HOST, or a
+# namespace of svnic_mount_sys), from this mount namespace.
+svnic_sys()
+{
+	echo "${SVNIC_SYS[$1]:?no sysfs mounted for namespace $1}/$2"
 }
 
 # Reads a netdev counter: svnic_stat NS DEV rx_packets
 svnic_stat()
 {
-	ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+	if [ -n "${SVNIC_SYS[$1]:-}" ]; then
+		svnic_read "${SVNIC_SYS[$1]}/class/net/$2/statistics/$3"
+	else
+		ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"
+	fi
 }
 
-# svnic_sysfs PF FILE: path of a PF device attribute (host namespace).
+# svnic_sysfs PF FILE: path of a device attribute of PF (in NS_HOST), from
+# this mount namespace: read and write it with builtins.
 svnic_sysfs()
 {
-	echo "/sys/class/net/$1/device/$2"
+	svnic_sys "$NS_HOST" "class/net/$1/device/$2"
 }
 
 # svnic_vfs N: makes N VFs on pf0 (in $NS_HOST) and moves VF i into its own
@@ -53,14 +163,31 @@ svnic_sysfs()
 svnic_vfs()
 {
 	local n=$1 i ns
-	ip netns exec "$NS_HOST" bash -c "echo $n > $(svnic_sysfs pf0 sriov_numvfs)" || return 1
+	echo "$n" >"$(svnic_sysfs pf0 sriov_numvfs)" || return 1
 	for ((i = 0; i < n; i++)); do
 		setup_ns "NS_VF$i" || return 1
 		ns=NS_VF$i
 		defer cleanup_ns "${!ns}"
-		ip -n "$NS_HOST" link set "pf0v$i" netns "${!ns}" || return 1
-		ip -n "${!ns}" link set "pf0v$i" up
-		ip -n "${!ns}" addr add "192.0.2.$((10 + i))/24" dev "pf0v$i"
+	done
+	svnic_place_vfs "$n"
+}
+
+# svnic_place_vfs N: moves VFs 0 to N-1 from $NS_HOST into their namespaces
+# (made by svnic_vfs) and brings them up with their addresses.
+svnic_place_vfs()
+{
+	local n=$1 i ns moves=
+	for ((i = 0; i < n; i++)); do
+		ns=NS_VF$i
+		moves+="link set pf0v$i netns ${!ns}"$'\n'
+	done
+	ip -n "$NS_HOST" -batch - <<<"$moves" || return 1
+	for ((i = 0; i < n; i++)); do
+		ns=NS_VF$i
+		ip -n "${!ns}" -batch - <<-EOF || return 1
+		link set pf0v$i up
+		addr add 192.0.2.$((10 + i))/24 dev pf0v$i
+		EOF
 	done
 }
 
@@ -89,17 +216,28 @@ svnic_expect_fail()
 		check_err 1 "'$*' was accepted"
 		return
 	fi
-	echo "$out" | grep -qi "$msg"
-	check_err $? "'$*' said '$out', expected '$msg'"
+	# Case-insensitive, alternatives split by \| as grep would: matched
+	# by bash, without a process.
+	local rest=${msg,,} alt found=1
+	while :; do
+		alt=${rest%%\\|*}
+		[[ ${out,,} == *"$alt"* ]] && found=0
+		[[ $rest == *'\|'* ]] || break
+		rest=${rest#*\\|}
+	done
+	check_err $found "'$*' said '$out', expected '$msg'"
 }
 
 # svnic_netdevs: number of svnic netdevs (PFs and VFs) in every namespace.
 svnic_netdevs()
 {
-	local ns n=0
-	for ns in "" $(ip netns list | cut -d' ' -f1); do
-		n=$((n + $(ip ${ns:+-n "$ns"} -d -o link show 2>/dev/null |
-			grep -c -e 'svnic' -e ': pf[0-9][vr][0-9]*[@:]')))
+	local ns n=0 l
+	for ns in "" /run/netns/*; do
+		ns=${ns##*/}
+		[ "$ns" = "*" ] && continue
+		while read -r l; do
+			[[ $l == *svnic* || $l =~ :\ pf[0-9][vr][0-9]*[@:] ]] && n=$((n + 1))
+		done < <(ip ${ns:+-n "$ns"} -d -o link show 2>/dev/null)
 	done
 	echo "$n"
 }
@@ -120,63 +258,74 @@ svnic_ethtool()
 {
 	local dev=$1 opt=$2
 	shift 2
-	ip netns exec "$(svnic_dev_ns "$dev")" ethtool "$opt" "$dev" "$@"
+	svnic_in "$(svnic_dev_ns "$dev")" ethtool "$opt" "$dev" "$@"
 }
 
 # svnic_rings DEV: "RX-MAX TX-MAX RX TX" as `ethtool -g DEV` shows them; a
 # ring the device does not have (n/a: its maximum is 0) reads 0.
 svnic_rings()
 {
-	svnic_ethtool "$1" -g | awk '
-		/^Pre-set maximums:/ { s = 0 }
-		/^Current hardware settings:/ { s = 2 }
-		$1 == "RX:" { v[s] = $2 }
-		$1 == "TX:" { v[s + 1] = $2 }
-		END {
-			for (i = 0; i < 4; i++)
-				printf "%s%s", (i ? " " : ""), (v[i] ~ /^[0-9]+$/ ? v[i] : 0)
-			print ""
-		}'
+	local k v _ s=0 r=(0 0 0 0)
+	while read -r k v _; do
+		case $k in
+		Pre-set) s=0 ;;
+		Current) s=2 ;;
+		RX:) [[ $v =~ ^[0-9]+$ ]] && r[s]=$v ;;
+		TX:) [[ $v =~ ^[0-9]+$ ]] && r[s + 1]=$v ;;
+		esac
+	done < <(svnic_ethtool "$1" -g)
+	echo "${r[*]}"
 }
 
 # svnic_coalesce DEV: "RX-USECS RX-FRAMES TX-USECS TX-FRAMES" as
 # `ethtool -c DEV` shows them (n/a: a parameter the device does not have).
 svnic_coalesce()
 {
-	svnic_ethtool "$1" -c | awk '
-		$1 == "rx-usecs:" { v[0] = $2 }
-		$1 == "rx-frames:" { v[1] = $2 }
-		$1 == "tx-usecs:" { v[2] = $2 }
-		$1 == "tx-frames:" { v[3] = $2 }
-		END { print v[0], v[1], v[2], v[3] }'
+	local k v _ c=()
+	while read -r k v _; do
+		case $k in
+		rx-usecs:) c[0]=$v ;;
+		rx-frames:) c[1]=$v ;;
+		tx-usecs:) c[2]=$v ;;
+		tx-frames:) c[3]=$v ;;
+		esac
+	done < <(svnic_ethtool "$1" -c)
+	echo "${c[0]-} ${c[1]-} ${c[2]-} ${c[3]-}"
 }
 
 # svnic_ethtool_stats DEV NAME...: the values of counters NAME of
 # `ethtool -S DEV`, in the order asked ("?" for a missing one).
 svnic_ethtool_stats()
 {
-	local dev=$1
+	local dev=$1 k v _ n out=()
+	local -A c=()
 	shift
-	svnic_ethtool "$dev" -S | awk -v names="$*" '
-		BEGIN { n = split(names, want, " ") }
-		{ sub(/:$/, "", $1); v[$1] = $2 }
-		END {
-			for (i = 1; i <= n; i++)
-				printf "%s%s", (i > 1 ? " " : ""), ((want[i] in v) ? v[want[i]] : "?")
-			print ""
-		}'
+	while read -r k v _; do
+		c[${k%:}]=$v
+	done < <(svnic_ethtool "$dev" -S)
+	for n; do
+		out+=("${c[$n]-?}")
+	done
+	echo "${out[*]}"
+}
+
+# svnic_dev_name LINK: the name of the device a sysfs symlink points to
+# (resolved by cd, a builtin).
+svnic_dev_name()
+{
+	(cd -P "$1" && echo "${PWD##*/}")
 }
 
 # svnic_pf_dbg: the debugfs directory of pf0's fault knobs.
 svnic_pf_dbg()
 {
-	echo "/sys/kernel/debug/svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+	echo "/sys/kernel/debug/svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" class/net/pf0/device)")"
 }
 
 # svnic_vf_dbg I: the debugfs directory of VF I's fault knobs.
 svnic_vf_dbg()
 {
-	echo "/sys/kernel/debug/svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0/device/virtfn$1")")"
+	echo "/sys/kernel/debug/svnic/$(svnic_dev_name "$(svnic_sysfs pf0 "virtfn$1")")"
 }
 
 # svnic_wait_for SECONDS CMD...: polls CMD every 0.2 s until it succeeds.
@@ -196,7 +345,7 @@ svnic_wait_for()
 # the qdisc takes them.
 svnic_fill_tx()
 {
-	ip netns exec "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
+	svnic_in "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
 	import socket, sys
 	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	# Frames held by a stalled ring count against the socket: room for
@@ -213,10 +362,13 @@ svnic_fill_tx()
 	EOF
 }
 
-# svnic_pg NS FILE CMD: one pktgen command in namespace NS.
+# svnic_pg NS FILE CMD...: pktgen commands, one a line, in namespace NS.
 svnic_pg()
 {
-	ip netns exec "$1" bash -c "echo '$3' > /proc/net/pktgen/$2"
+	local ns=$1 f=$2
+	shift 2
+	svnic_in "$ns" bash -c 'f=$1; shift; for c; do echo "$c" >"/proc/net/pktgen/$f" || exit; done' \
+		pg "$f" "$@"
 }
 
 # svnic_pktgen_setup VF COUNT: VF's namespace sends COUNT 1000-byte frames to an
@@ -226,13 +378,9 @@ svnic_pktgen_setup()
 	local ns dev=pf0v$1 t
 	ns=$(svnic_vf_ns "$1")
 	t=kpktgend_$(($1 % $(nproc)))
-	svnic_pg "$ns" "$t" rem_device_all
-	svnic_pg "$ns" "$t" "add_device $dev"
-	svnic_pg "$ns" "$dev" "count $2"
-	svnic_pg "$ns" "$dev" "pkt_size 1000"
-	svnic_pg "$ns" "$dev" "delay 0"
-	svnic_pg "$ns" "$dev" "dst 192.0.2.2"
-	svnic_pg "$ns" "$dev" "dst_mac 02:00:00:00:00:99"
+	svnic_pg "$ns" "$t" rem_device_all "add_device $dev"
+	svnic_pg "$ns" "$dev" "count $2" "pkt_size 1000" "delay 0" "dst 192.0.2.2" \
+		"dst_mac 02:00:00:00:00:99"
 }
 
 # svnic_pktgen_run VF: runs it (blocks until done).
@@ -244,6 +392,8 @@ svnic_pktgen_run()
 # svnic_pktgen_mbps VF: the rate pktgen measured for its last run, Mbit/s.
 svnic_pktgen_mbps()
 {
-	ip netns exec "$(svnic_vf_ns "$1")" cat "/proc/net/pktgen/pf0v$1" |
-		sed -n 's/.* \([0-9]*\)Mb\/sec.*/\1/p'
+	local l
+	while read -r l; do
+		[[ $l =~ \ ([0-9]+)Mb/sec ]] && echo "${BASH_REMATCH[1]}"
+	done < <(svnic_in "$(svnic_vf_ns "$1")" cat "/proc/net/pktgen/pf0v$1")
 }

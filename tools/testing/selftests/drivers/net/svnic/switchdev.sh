@@ -15,7 +15,7 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 dl_handle()
 {
-	echo "svnic/$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")"
+	echo "svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")"
 }
 
 mode()
@@ -26,7 +26,7 @@ mode()
 # host_attr DEV ATTR: a sysfs attribute of DEV in the host namespace.
 host_attr()
 {
-	ip netns exec "$NS_HOST" cat "/sys/class/net/$1/$2" 2>/dev/null
+	svnic_read "$(svnic_sys "$NS_HOST" "class/net/$1/$2")" 2>/dev/null
 }
 
 # port_count: the number of devlink ports of $DL.
@@ -37,7 +37,7 @@ port_count()
 
 ping_vf()
 {
-	ip netns exec "$(svnic_vf_ns "$1")" ping -c "${3:-2}" -W 2 "$2" >/dev/null 2>&1
+	svnic_in "$(svnic_vf_ns "$1")" ping -c "${3:-2}" -W 2 "$2" >/dev/null 2>&1
 }
 
 test_to_switchdev()
@@ -78,8 +78,8 @@ test_representors()
 		check_err $? "pf0r$i's port name is '$(host_attr "pf0r$i" phys_port_name)', not pf0vf$i"
 		[ "$(host_attr "pf0r$i" phys_switch_id)" = "$SWID" ]
 		check_err $? "pf0r$i is not on the PF's switch"
-		[ "$(basename "$(ip netns exec "$NS_HOST" readlink -f "/sys/class/net/pf0r$i/device")")" = \
-			"$(basename "$(ip netns exec "$NS_HOST" readlink -f /sys/class/net/pf0/device)")" ]
+		[ "$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0r$i/device")")" = \
+			"$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")" ]
 		check_err $? "pf0r$i does not sit on the PF's device"
 		ip netns exec "$(svnic_vf_ns "$i")" cat "/sys/class/net/pf0v$i/phys_port_name" >/dev/null 2>&1
 		check_fail $? "VF $i's netdev claims to be a switch port"
@@ -152,7 +152,7 @@ test_slow_path()
 	check_err $? "VF1 does not reach the uplink's peer through the bridge and p0"
 	ping_vf 1 192.0.2.1 2
 	check_err $? "VF1 does not reach the host's bridge"
-	ip netns exec "$NS_PEER" ping -c 2 -W 2 192.0.2.10 >/dev/null
+	svnic_in "$NS_PEER" ping -c 2 -W 2 192.0.2.10 >/dev/null
 	check_err $? "the uplink's peer does not reach VF0"
 	log_test "switchdev: the slow path through bridged representors carries VF-VF and VF-uplink traffic"
 }
@@ -162,7 +162,7 @@ test_back_to_legacy()
 	RET=0
 	local n
 	ip -n "$NS_HOST" link del br0
-	ip netns exec "$NS_HOST" bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "removing the VFs failed"
 	n=$(ip -n "$NS_HOST" -o link show | grep -c ': pf0r[0-9]*[@:]')
 	[ "$n" = 0 ]
@@ -175,7 +175,7 @@ test_back_to_legacy()
 	check_err $? "the mode is $(mode), not legacy"
 	host_attr pf0 phys_switch_id >/dev/null
 	check_fail $? "the PF still has a switch ID in legacy mode"
-	ip netns exec "$NS_HOST" bash -c "echo 2 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 2 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "making VFs in legacy mode failed"
 	n=$(ip -n "$NS_HOST" -o link show | grep -c ': pf0r[0-9]*[@:]')
 	[ "$n" = 0 ]
@@ -185,7 +185,7 @@ test_back_to_legacy()
 	# pf0 has no address now (it was the bridge's): only the VF answers.
 	ip -n "$NS_HOST" link set pf0v0 up
 	ip -n "$NS_HOST" addr add 192.0.2.20/24 dev pf0v0
-	ip netns exec "$NS_PEER" ping -c 2 -W 2 192.0.2.20 >/dev/null
+	svnic_in "$NS_PEER" ping -c 2 -W 2 192.0.2.20 >/dev/null
 	check_err $? "a legacy VF is not switched to the uplink again"
 	log_test "switchdev: back to legacy, the representors are gone and the switch forwards again"
 }
@@ -193,10 +193,10 @@ test_back_to_legacy()
 test_pf_deleted_in_switchdev()
 {
 	RET=0
-	ip netns exec "$NS_HOST" bash -c "echo 0 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	devlink dev eswitch set "$DL" mode switchdev
 	check_err $? "switching to switchdev mode again failed"
-	ip netns exec "$NS_HOST" bash -c "echo 3 > $(svnic_sysfs pf0 sriov_numvfs)"
+	echo 3 >"$(svnic_sysfs pf0 sriov_numvfs)"
 	check_err $? "making 3 VFs in switchdev mode failed"
 	[ "$(port_count)" = 3 ]
 	check_err $? "3 VFs in switchdev mode have $(port_count) devlink ports"

@@ -20,13 +20,13 @@ vf_rx()
 # send_group N: VF0 sends N frames to the group.
 send_group()
 {
-	ip netns exec "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W 1 -I pf0v0 "$GROUP_IP" >/dev/null 2>&1
+	svnic_in "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W 1 -I pf0v0 "$GROUP_IP" >/dev/null 2>&1
 }
 
 # send_unicast N: VF0 sends N frames to VF1.
 send_unicast()
 {
-	ip netns exec "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W 1 192.0.2.11 >/dev/null 2>&1
+	svnic_in "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W 1 192.0.2.11 >/dev/null 2>&1
 }
 
 # grew BEFORE AFTER N: AFTER is at least BEFORE + N.

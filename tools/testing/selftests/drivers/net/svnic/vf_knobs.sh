@@ -28,7 +28,7 @@ test_mac()
 	check_err $? "ip link show pf0 does not report the assigned MAC"
 	ip -n "$ns0" link show pf0v0 | grep -q 02:00:00:00:aa:01
 	check_err $? "the VF netdev did not take the assigned MAC"
-	ip netns exec "$ns0" ping -c 3 -i 0.2 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$ns0" ping -c 3 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1 with its assigned MAC"
 	svnic_expect_fail "in use" ip -n "$NS_HOST" link set pf0 vf 1 mac 02:00:00:00:aa:01
 	log_test "vf mac: assigned, reported, used on traffic, duplicates refused"
@@ -46,7 +46,7 @@ test_trust()
 	ip -n "$NS_HOST" link set pf0 vf 0 trust on
 	ip -n "$ns0" link set pf0v0 address 02:00:00:00:aa:02
 	check_err $? "a trusted VF cannot change its MAC"
-	ip netns exec "$ns0" ping -c 2 -i 0.2 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$ns0" ping -c 2 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "VF0 unreachable after changing its own MAC"
 	ip -n "$NS_HOST" link set pf0 vf 0 trust off
 	log_test "vf trust: untrusted VF cannot override the PF's MAC, trusted can"
@@ -66,13 +66,13 @@ test_spoofchk()
 	[ "$(svnic_vf_info 0 spoofchk)" = true ]
 	check_err $? "spoofchk not reported on"
 	before=$(svnic_stat "$ns0" pf0v0 tx_dropped)
-	ip netns exec "$ns0" ping -I mv0 -c 3 -i 0.2 -W 1 198.51.100.99 >/dev/null 2>&1
+	svnic_in "$ns0" ping -I mv0 -c 3 -i 0.2 -W 1 198.51.100.99 >/dev/null 2>&1
 	after=$(svnic_stat "$ns0" pf0v0 tx_dropped)
 	(( after >= before + 3 ))
 	check_err $? "frames with a foreign source MAC were not dropped ($before -> $after)"
 	ip -n "$NS_HOST" link set pf0 vf 0 spoofchk off
 	before=$(svnic_stat "$ns0" pf0v0 tx_dropped)
-	ip netns exec "$ns0" ping -I mv0 -c 3 -i 0.2 -W 1 198.51.100.99 >/dev/null 2>&1
+	svnic_in "$ns0" ping -I mv0 -c 3 -i 0.2 -W 1 198.51.100.99 >/dev/null 2>&1
 	after=$(svnic_stat "$ns0" pf0v0 tx_dropped)
 	(( after < before + 3 ))
 	check_err $? "spoofchk off still drops ($before -> $after)"
@@ -90,7 +90,7 @@ test_link_state()
 	ip -n "$NS_HOST" link set pf0 vf 1 state disable
 	slowwait 5 bash -c "ip -n $ns1 link show pf0v1 | grep -q NO-CARRIER"
 	check_err $? "state disable: VF1 kept its carrier"
-	! ip netns exec "$ns0" ping -c 2 -i 0.2 -W 1 192.0.2.11 >/dev/null
+	! svnic_in "$ns0" ping -c 2 -i 0.2 -W 1 192.0.2.11 >/dev/null
 	check_err $? "state disable: VF1 still passes traffic"
 	[ "$(svnic_vf_info 1 link_state)" = disable ]
 	check_err $? "state disable not reported"
@@ -103,7 +103,7 @@ test_link_state()
 	ip -n "$NS_HOST" link set pf0 vf 1 state enable
 	slowwait 5 bash -c "ip -n $ns1 link show pf0v1 | grep -q LOWER_UP"
 	check_err $? "state enable: VF1 has no carrier"
-	ip netns exec "$ns0" ping -c 2 -i 0.2 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$ns0" ping -c 2 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "state enable: VF-to-VF traffic stops with the uplink down"
 
 	ip -n "$NS_PEER" link set peer0 up

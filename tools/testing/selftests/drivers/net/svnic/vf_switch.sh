@@ -10,19 +10,19 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
 numvfs()
 {
-	ip netns exec "$NS_HOST" cat "$(svnic_sysfs pf0 sriov_numvfs)"
+	svnic_read "$(svnic_sysfs pf0 sriov_numvfs)"
 }
 
 set_numvfs()
 {
-	ip netns exec "$NS_HOST" bash -c "echo $1 > $(svnic_sysfs pf0 sriov_numvfs)" 2>&1
+	echo $1 >"$(svnic_sysfs pf0 sriov_numvfs)" 2>&1
 }
 
 test_numvfs_semantics()
 {
 	RET=0
 	local out
-	[ "$(ip netns exec "$NS_HOST" cat "$(svnic_sysfs pf0 sriov_totalvfs)")" = 64 ]
+	[ "$(svnic_read "$(svnic_sysfs pf0 sriov_totalvfs)")" = 64 ]
 	check_err $? "sriov_totalvfs is not 64"
 	out=$(set_numvfs 65)
 	echo "$out" | grep -q "Numerical result out of range"
@@ -37,9 +37,9 @@ test_numvfs_semantics()
 	out=$(set_numvfs abc)
 	echo "$out" | grep -q "Invalid argument"
 	check_err $? "numvfs 'abc': expected EINVAL, got '$out'"
-	ip netns exec "$NS_HOST" test -L /sys/class/net/pf0/device/virtfn1
+	test -L "$(svnic_sys "$NS_HOST" class/net/pf0/device/virtfn1)"
 	check_err $? "no virtfn1 link on the PF device"
-	ip netns exec "$NS_HOST" test -L /sys/class/net/pf0v1/device/physfn
+	test -L "$(svnic_sys "$NS_HOST" class/net/pf0v1/device/physfn)"
 	check_err $? "no physfn link on the VF device"
 	[ "$(ip -n "$NS_HOST" link show pf0 | grep -c '^    vf ')" = 2 ]
 	check_err $? "ip link show pf0 does not list 2 VFs"
@@ -56,9 +56,9 @@ test_vf_to_vf()
 	local ns0 ns1 before after
 	ns0=$(svnic_vf_ns 0)
 	ns1=$(svnic_vf_ns 1)
-	ip netns exec "$ns0" ping -c 1 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$ns0" ping -c 1 -W 2 192.0.2.11 >/dev/null
 	before=$(svnic_stat "$NS_PEER" peer0 rx_packets)
-	ip netns exec "$ns0" ping -c 5 -i 0.2 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$ns0" ping -c 5 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "VF0 cannot reach VF1"
 	after=$(svnic_stat "$NS_PEER" peer0 rx_packets)
 	# 5 requests and 5 replies crossed; background multicast (IPv6 ND)
@@ -71,11 +71,11 @@ test_vf_to_vf()
 test_vf_to_uplink_and_pf()
 {
 	RET=0
-	ip netns exec "$(svnic_vf_ns 0)" ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c 3 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "VF0 cannot reach the peer behind the uplink"
-	ip netns exec "$NS_PEER" ping -c 3 -i 0.2 -W 2 192.0.2.11 >/dev/null
+	svnic_in "$NS_PEER" ping -c 3 -i 0.2 -W 2 192.0.2.11 >/dev/null
 	check_err $? "the uplink peer cannot reach VF1"
-	ip netns exec "$(svnic_vf_ns 1)" ping -c 3 -i 0.2 -W 2 192.0.2.1 >/dev/null
+	svnic_in "$(svnic_vf_ns 1)" ping -c 3 -i 0.2 -W 2 192.0.2.1 >/dev/null
 	check_err $? "VF1 cannot reach the PF"
 	log_test "VF to uplink peer, uplink peer to VF, VF to PF"
 }
@@ -86,7 +86,7 @@ test_broadcast_flood()
 	local ns1 before after
 	ns1=$(svnic_vf_ns 1)
 	before=$(svnic_stat "$ns1" pf0v1 rx_packets)
-	ip netns exec "$(svnic_vf_ns 0)" ping -b -c 3 -i 0.2 -W 1 192.0.2.255 >/dev/null 2>&1
+	svnic_in "$(svnic_vf_ns 0)" ping -b -c 3 -i 0.2 -W 1 192.0.2.255 >/dev/null 2>&1
 	after=$(svnic_stat "$ns1" pf0v1 rx_packets)
 	(( after >= before + 3 ))
 	check_err $? "broadcasts from VF0 did not reach VF1 ($before -> $after)"
@@ -107,7 +107,7 @@ test_numvfs_under_traffic()
 {
 	RET=0
 	local i pid
-	ip netns exec "$NS_PEER" ping -f -W 1 -w 8 192.0.2.1 >/dev/null 2>&1 &
+	svnic_in "$NS_PEER" ping -f -W 1 -w 8 192.0.2.1 >/dev/null 2>&1 &
 	pid=$!
 	for ((i = 0; i < 5; i++)); do
 		set_numvfs 0 >/dev/null || check_err 1 "numvfs 0 failed under traffic"
@@ -115,7 +115,7 @@ test_numvfs_under_traffic()
 	done
 	wait "$pid"
 	set_numvfs 0 >/dev/null
-	ip netns exec "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
+	svnic_in "$NS_HOST" ping -c 2 -i 0.2 -W 2 192.0.2.2 >/dev/null
 	check_err $? "the PF stopped passing traffic after numvfs churn"
 	log_test "numvfs 0 <-> 4 while traffic runs"
 }

@@ -15,7 +15,7 @@ hwmode()
 
 ping_vf0_vf1()
 {
-	ip netns exec "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W "$2" 192.0.2.11 >/dev/null
+	svnic_in "$(svnic_vf_ns 0)" ping -c "$1" -i 0.2 -W "$2" 192.0.2.11 >/dev/null
 }
 
 test_vepa()

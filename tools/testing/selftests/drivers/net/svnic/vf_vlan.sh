@@ -16,12 +16,12 @@ source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 # ping_ok NS ADDR / ping_fails NS ADDR
 ping_ok()
 {
-	ip netns exec "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null
+	svnic_in "$1" ping -c 2 -i 0.2 -W 2 "$2" >/dev/null
 }
 
 ping_fails()
 {
-	! ip netns exec "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null
+	! svnic_in "$1" ping -c 2 -i 0.2 -W 1 "$2" >/dev/null
 }
 
 # Hits of tc filter PREF on the ingress of peer0.
@@ -97,7 +97,7 @@ test_isolation()
 	check_err $? "VF0 in VLAN 10 reached the PF's untagged address"
 
 	before=$(peer_hits 1)
-	ip netns exec "$(svnic_vf_ns 1)" ping -c 3 -i 0.2 -W 2 10.10.0.2 >/dev/null
+	svnic_in "$(svnic_vf_ns 1)" ping -c 3 -i 0.2 -W 2 10.10.0.2 >/dev/null
 	check_err $? "VF1 cannot reach the uplink peer's VLAN 10 device"
 	after=$(peer_hits 1)
 	(( after >= before + 3 ))
