@@ -19,7 +19,7 @@ dl_handle()
 # tx_health FIELD: a field of the tx reporter's entry in `devlink health show`.
 tx_health()
 {
-	devlink -j health show "$DL" reporter tx | jq -r ".health[\"$DL\"][0].$1"
+	svnic_devlink_value "$1" devlink health show "$DL" reporter tx
 }
 
 # stall VF-INDEX: stalls the VF's TX queue and fills it: the queue stops
@@ -45,13 +45,13 @@ test_instance()
 	RET=0
 	devlink -j dev show | jq -e ".dev[\"$DL\"]" >/dev/null
 	check_err $? "devlink dev show does not list $DL"
-	[ "$(devlink -j dev eswitch show "$DL" | jq -r ".dev[\"$DL\"].mode")" = legacy ]
+	[ "$(svnic_devlink_value mode devlink dev eswitch show "$DL")" = legacy ]
 	check_err $? "the eswitch mode is not legacy"
 	devlink dev eswitch set "$DL" mode legacy
 	check_err $? "setting the legacy mode failed"
 	svnic_expect_fail "sriov_numvfs to 0" \
 		devlink dev eswitch set "$DL" mode switchdev
-	[ "$(devlink -j dev eswitch show "$DL" | jq -r ".dev[\"$DL\"].mode")" = legacy ]
+	[ "$(svnic_devlink_value mode devlink dev eswitch show "$DL")" = legacy ]
 	check_err $? "a refused switchdev changed the mode"
 	[ "$(tx_health state)" = healthy ] && [ "$(tx_health error)" = 0 ] &&
 		[ "$(tx_health recover)" = 0 ] && [ "$(tx_health auto_recover)" = true ] &&

@@ -151,6 +151,29 @@ svnic_stat()
 	fi
 }
 
+# svnic_devlink_value KEY CMD...: the value of KEY in CMD's output, devlink's
+# text: "HANDLE:" then "key value" pairs (a value may be a key's name too,
+# as in "state error error 1"); parsed by bash, not jq (a jq launch costs
+# more than devlink's).
+svnic_devlink_value()
+{
+	local key=$1 out w i=0
+	shift
+	out=$("$@") || return 1
+	read -ra w <<<"${out//$'\n'/ }"
+	while ((i + 1 < ${#w[@]})); do
+		if [[ ${w[i]} == *: ]]; then
+			i=$((i + 1))
+		elif [ "${w[i]}" = "$key" ]; then
+			echo "${w[i + 1]}"
+			return 0
+		else
+			i=$((i + 2))
+		fi
+	done
+	return 1
+}
+
 # svnic_sysfs PF FILE: path of a device attribute of PF (in NS_HOST), from
 # this mount namespace: read and write it with builtins.
 svnic_sysfs()

@@ -20,7 +20,7 @@ dl_handle()
 
 mode()
 {
-	devlink -j dev eswitch show "$DL" | jq -r ".dev[\"$DL\"].mode"
+	svnic_devlink_value mode devlink dev eswitch show "$DL"
 }
 
 # host_attr DEV ATTR: a sysfs attribute of DEV in the host namespace.
