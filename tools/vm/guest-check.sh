@@ -61,9 +61,9 @@ for t in "${tests[@]}"; do
 	name=$(basename "$t")
 	echo "== kselftest $name ($(date +%T))"
 	log=$out/$name.log
-	# Each test is bounded; bad_input.sh and stress.sh are the longest
-	# (10 to 15 min under TCG with the debug kernel, depending on the
-	# host), so the bound is 20 min: it catches a hang, not a slow run.
+	# Each test is bounded: stress.sh and bad_input.sh, the longest, take
+	# about 3 minutes under TCG with the debug kernel, so 20 minutes
+	# catches a hang, not a slow run.
 	start=$EPOCHREALTIME
 	forks0=$(forks)
 	timeout 1200 bash "$t" >"$log" 2>&1
