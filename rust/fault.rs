@@ -26,7 +26,8 @@
 //!   state then, so a late one never applies a stale carrier.
 //! - VF `stall_tx` (0 or 1): the VF's TX queue stops moving, like a hung
 //!   DMA engine: frames stay on the ring, the queue fills and stops, and the
-//!   TX watchdog fires. The reset that recovers the queue clears the fault.
+//!   TX watchdog fires. The reset that recovers the queue clears the fault;
+//!   written back to 0, the PF's service task polls the ring again.
 //! - VF `tx_timeouts` (read-only): TX watchdog timeouts of the VF. Each is
 //!   reported to the PF's devlink `tx` health reporter, whose recovery
 //!   resets the queue.
@@ -184,6 +185,8 @@ pub(crate) struct VfFaults {
     tx_hung: Atomic<u32>,
     /// A timeout the service task has not reported to devlink yet.
     tx_unreported: Atomic<u32>,
+    /// A poll found the queue stalled and left its ring as it was.
+    stall_held: Atomic<u32>,
     fail_ring_alloc: Atomic<u32>,
 }
 
@@ -194,6 +197,7 @@ impl VfFaults {
             tx_timeouts: Atomic::new(0),
             tx_hung: Atomic::new(0),
             tx_unreported: Atomic::new(0),
+            stall_held: Atomic::new(0),
             fail_ring_alloc: Atomic::new(0),
         }
     }
@@ -220,6 +224,23 @@ impl VfFaults {
     /// Whether the TX queue is stalled.
     pub(crate) fn tx_stalled(&self) -> bool {
         self.stall_tx.load(Relaxed) != 0
+    }
+
+    /// For the poll: whether the TX queue is stalled, so that the poll
+    /// leaves its ring as it is; remembers that it did.
+    pub(crate) fn tx_stall_holds(&self) -> bool {
+        if !self.tx_stalled() {
+            return false;
+        }
+        self.stall_held.store(1, Relaxed);
+        true
+    }
+
+    /// Whether a stall that held a poll back has ended since (`stall_tx`
+    /// written 0): nothing else polls the ring it left, full with its
+    /// queue stopped. Reported once.
+    pub(crate) fn take_stall_ended(&self) -> bool {
+        !self.tx_stalled() && self.stall_held.xchg(0, Relaxed) != 0
     }
 
     /// The TX watchdog found the queue hung: counts it; the queue is hung
@@ -250,6 +271,7 @@ impl VfFaults {
     /// injected.
     pub(crate) fn tx_reset(&self) -> bool {
         self.tx_hung.store(0, Relaxed);
+        self.stall_held.store(0, Relaxed);
         self.stall_tx.xchg(0, Relaxed) != 0
     }
 }
@@ -347,6 +369,26 @@ mod tests {
         assert!(f.tx_stalled());
         assert!(f.tx_reset());
         assert!(!f.tx_stalled());
+    }
+
+    #[test]
+    fn a_stall_that_held_a_poll_is_reported_ended_once() {
+        let f = VfFaults::new();
+        assert!(!f.tx_stall_holds());
+        assert!(!f.take_stall_ended());
+        f.stall_tx.store(1, Relaxed);
+        // Stalled but no poll held back yet; then held, still stalled.
+        assert!(!f.take_stall_ended());
+        assert!(f.tx_stall_holds());
+        assert!(!f.take_stall_ended());
+        f.stall_tx.store(0, Relaxed);
+        assert!(f.take_stall_ended());
+        assert!(!f.take_stall_ended());
+        // A reset clears the stall and polls the ring itself.
+        f.stall_tx.store(1, Relaxed);
+        assert!(f.tx_stall_holds());
+        assert!(f.tx_reset());
+        assert!(!f.take_stall_ended());
     }
 
     #[test]

@@ -543,8 +543,14 @@ impl link::Driver for Pf {
     fn service(&self, devlink: &Devlink<Self>) {
         // TX watchdog timeouts of the VFs go to devlink health, whose
         // recovery (`tx_recover`) takes the VF lock: not held here.
+        // A TX ring that a stall left, once the stall ended, is polled
+        // again.
         for vf in 0..self.num_vfs.load(Relaxed) {
-            if self.with_vf(vf, |state, _| Ok(state.take_tx_timeout())) == Ok(true) {
+            let timed_out = self.with_vf(vf, |state, _| {
+                state.rearm_tx();
+                Ok(state.take_tx_timeout())
+            });
+            if timed_out == Ok(true) {
                 devlink.report_tx_timeout(vf);
             }
         }

@@ -165,6 +165,17 @@ impl Vf {
         true
     }
 
+    /// Schedules the poll of the TX ring that an injected stall left when
+    /// it ended (`stall_tx` back to 0): full, its queue stopped, so no frame
+    /// comes to ring the doorbell, as a NIC driver's service task re-arms a
+    /// queue's interrupt against a lost one. Frames that coalescing or the
+    /// shaper hold stay held. Process context.
+    pub(crate) fn rearm_tx(&self) {
+        if self.faults.take_stall_ended() {
+            bh_disabled(|| self.napi.schedule());
+        }
+    }
+
     /// The TX queue's health, as one object (`devlink health diagnose`).
     pub(crate) fn tx_health(&self, dev: &Device, fmsg: &mut Fmsg<'_>) {
         let (len, size) = {
@@ -519,7 +530,7 @@ impl NetdevOps for Vf {
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
         Counters::add(&self.stats.rx_polls, 1);
         let dev = napi.dev();
-        let tx = if self.faults.tx_stalled() {
+        let tx = if self.faults.tx_stall_holds() {
             // Injected hang: the ring fills, the queue stops and stays
             // stopped until the TX watchdog resets it.
             Drained::Empty
