@@ -5,8 +5,9 @@
 # one TEST line per row, in the table's order: the request is refused with
 # the row's errno (and extack message where it has one) and leaves
 # everything as it was: the netdevs of the PF's namespace, their addresses,
-# every VF's configuration, sriov_numvfs, the switch mode, the devices on
-# the svnic bus. Requests iproute2 refuses before sending them are also
+# every VF's configuration, sriov_numvfs, the switch mode, the PF's and its
+# VFs' devices on the svnic bus; a refused PF creation leaves no device on
+# the bus that no PF owns. Requests iproute2 refuses before sending them are also
 # made by hand (svnic_nl.py), so that the kernel's answer is checked too;
 # so are the requests whose errno ip hides behind the extack message.
 # ethtool prints both: the extack message ("netlink error: MESSAGE
@@ -38,24 +39,25 @@ numvfs_write()
 }
 
 # What no refused request may change: the netdevs of NS_HOST with their
-# addresses and VF configurations, every PF's sriov_numvfs, the devices on
-# the svnic bus; with STATE_VF=I also VF I's netdev (in its namespace),
-# with STATE_HWMODE=1 the switch mode, with STATE_ETHTOOL="OPTION:DEV ..."
-# what `ethtool OPTION DEV` shows (-g rings, -c coalescing, -l channels),
-# with STATE_DEVLINK=1 the PF's eswitch mode and tx health reporter.
+# addresses and VF configurations, the PF's sriov_numvfs, the PF's and its
+# VFs' devices on the svnic bus; with STATE_VF=I also VF I's netdev (in its
+# namespace), with STATE_HWMODE=1 the switch mode, with
+# STATE_ETHTOOL="OPTION:DEV ..." what `ethtool OPTION DEV` shows (-g rings,
+# -c coalescing, -l channels), with STATE_DEVLINK=1 the PF's eswitch mode
+# and tx health reporter. Only this test's devices: make check runs other
+# tests beside it, whose devices come and go.
 # Few processes: under emulation with a debug kernel each costs a second.
 STATE_VF=
 STATE_HWMODE=
 STATE_ETHTOOL=
 STATE_DEVLINK=
+STATE_BUS=
 state()
 {
-	local f n e
+	local e n
 	ip -n "$NS_HOST" -j link show
-	echo /sys/bus/svnic/devices/*
-	for f in /sys/bus/svnic/devices/*/sriov_numvfs; do
-		read -r n <"$f" && echo "$f: $n"
-	done
+	echo "/sys/bus/svnic/devices/$PF_DEV" /sys/bus/svnic/devices/"$PF_DEV"vf*
+	read -r n <"/sys/bus/svnic/devices/$PF_DEV/sriov_numvfs" && echo "sriov_numvfs: $n"
 	if [ -n "$STATE_VF" ]; then
 		ip -n "$(svnic_vf_ns "$STATE_VF")" -j link show "pf0v$STATE_VF"
 	fi
@@ -73,6 +75,29 @@ state()
 	fi
 }
 
+# bus_orphans: the devices on the svnic bus that no PF owns: a PF device
+# without its PF (no devlink instance: the PF registers it last and
+# unregisters it first), a VF device without its PF device. Prints them;
+# true if there are none.
+bus_orphans()
+{
+	local d l orphans=()
+	local -A pf=()
+	while read -r l; do
+		pf[$l]=1
+	done < <(devlink dev show)
+	for d in /sys/bus/svnic/devices/svnic*; do
+		d=${d##*/}
+		case $d in
+		\*) ;;
+		*vf*) [ -e "/sys/bus/svnic/devices/${d%vf*}" ] || orphans+=("$d") ;;
+		*) [ -n "${pf[svnic/$d]:-}" ] || orphans+=("$d") ;;
+		esac
+	done
+	echo "${orphans[*]}"
+	[ ${#orphans[@]} = 0 ]
+}
+
 # baseline: what refused() compares with (the state at the start of a test).
 baseline()
 {
@@ -81,7 +106,8 @@ baseline()
 
 # refused "text"... -- CMD...: CMD fails, its output says every text (case
 # insensitive; errno texts as strerror prints them, errno names as
-# svnic_nl.py prints them), and state() is still the baseline.
+# svnic_nl.py prints them), and state() is still the baseline; with
+# STATE_BUS=1, no device on the svnic bus is left without a PF.
 refused()
 {
 	local want=() after out t
@@ -102,6 +128,12 @@ refused()
 	after=$(state)
 	[ "$BASE" = "$after" ]
 	check_err $? "'$*' changed: $(diff <(echo "$BASE") <(echo "$after") | grep '^[<>]' | tr '\n' ' ')"
+	if [ -n "$STATE_BUS" ]; then
+		# A device another test's PF is adding or removing has no owner
+		# for a moment; one left behind by the refusal stays.
+		out=$(slowwait 10 bus_orphans)
+		check_err $? "'$*' left devices on the svnic bus that no PF owns: $out"
+	fi
 }
 
 # The speed of the link VFs share, as svnic takes it.
@@ -688,9 +720,11 @@ require_command unshare
 require_command ethtool
 require_command devlink
 svnic_topo
-DL=svnic/$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")
+PF_DEV=$(svnic_dev_name "$(svnic_sys "$NS_HOST" "class/net/pf0/device")")
+DL=svnic/$PF_DEV
 svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
 setup || { log_test_skip "VF setup" "cannot assign VF0's MAC"; exit "$ksft_fail"; }
+STATE_BUS=1
 test_no_uplink
 test_uplink_not_found
 test_uplink_is_pf
@@ -698,6 +732,7 @@ test_uplink_not_ethernet
 test_uplink_of_pf
 test_uplink_bridge_port
 test_uplink_macvlan_lower
+STATE_BUS=
 test_pf_mac
 test_pf_mac_in_use
 test_vf_netdev_mac
