@@ -12,7 +12,8 @@
 # the module, so KUnit runs in each; its cases are counted once. A VM under
 # TCG takes more than one host core even when the guest is half idle
 # (measured: a second VM on 2 cores doubled what a launch costs in both), so
-# the default is one VM per 2 host cores.
+# the default is one VM per 2 host cores; inside a VM, guest-check.sh runs
+# the tests in lanes, one per vCPU.
 #
 # Extra arguments name kselftest scripts (paths or names, vf_vlan.sh) to run
 # instead of all of them: `make check TESTS="vf_vlan.sh ethtool.sh"`.
@@ -71,12 +72,12 @@ done < <(for t in "${tests[@]}"; do
 	echo "${weight[$(basename "$t")]:-60} $t"
 done | sort -rn)
 
-# The whole suite takes about 20 minutes in one VM under TCG with the debug
-# kernel on 2 cores (out/check/durations.txt has each test's share); the CI
-# budget is 90 minutes.
+# The whole suite takes about 15 minutes in one VM under TCG with the debug
+# kernel on 2 cores (out/check/durations.txt has each test's share, as
+# measured beside the test in the other lane); the CI budget is 90 minutes.
 pids=()
 for ((i = 0; i < vms; i++)); do
-	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s measured alone)"
+	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s of test time last run)"
 	SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-5100} "$here/run.sh" "$kdir" "$out/vm$i" \
 		"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out/vm$i ${shard[i]}" \
 		>"$out/vm$i.log" 2>&1 &

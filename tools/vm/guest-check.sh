@@ -19,17 +19,12 @@ export PATH=/usr/sbin:/sbin:$PATH
 
 kp=0 kf=0 sp=0 sf=0
 rm -f "$out/durations.txt"
-
-# Processes started since boot (forks and clones, /proc/stat), read with
-# builtins so that reading it starts none.
-forks()
-{
-	local k v
-	while read -r k v; do
-		[ "$k" = processes ] && echo "$v" && return
-	done </proc/stat
-}
 mount -t debugfs none /sys/kernel/debug 2>/dev/null
+# virtme-ng starts systemd-udevd in the guest. Nothing here needs it, and
+# it would handle every uevent the tests cause (each VF, namespace move and
+# bus device), applying its .link policies to their netdevs, on the CPUs
+# the tests need.
+udevadm control --exit 2>/dev/null
 
 echo "== KUnit (at insmod)"
 if insmod "$ko"; then
@@ -57,31 +52,88 @@ if [ ${#tests[@]} = 0 ]; then
 		[ "$(basename "$t")" = svnic_lib.sh ] || tests+=("$t")
 	done
 fi
-for t in "${tests[@]}"; do
-	name=$(basename "$t")
-	echo "== kselftest $name ($(date +%T))"
-	log=$out/$name.log
-	# Each test is bounded: stress.sh and bad_input.sh, the longest, take
-	# about 3 minutes under TCG with the debug kernel, so 20 minutes
-	# catches a hang, not a slow run.
+
+# run_one TEST: runs one kselftest, bounded in time, in a PID namespace of
+# its own (PIDs there are given out in order, so the last one counts the
+# processes the test started; whatever it leaves running ends with it) and
+# a mount namespace of its own with its own /run/netns (its network
+# namespaces' names are its own). Writes NAME.log and NAME.done ("NAME
+# SECONDS PROCESSES EXIT") in $out. stress.sh and bad_input.sh, the
+# longest, take about 3 minutes under TCG with the debug kernel, so 20
+# minutes catches a hang, not a slow run.
+run_one()
+{
+	local t=$1 name=${1##*/} start rc n=3
 	start=$EPOCHREALTIME
-	forks0=$(forks)
-	timeout 1200 bash "$t" >"$log" 2>&1
+	# PID 1 is this wrapper, 2 mount, 3 the test.
+	timeout 1200 unshare --pid --kill-child --mount-proc bash -c '
+		mount -t tmpfs netns /run/netns || exit
+		bash "$1"
+		rc=$?
+		echo $(($(echo $BASHPID) - 1)) >"$2"
+		exit $rc' run_one "$t" "$out/$name.pids" >"$out/$name.log" 2>&1
 	rc=$?
-	secs=$(((${EPOCHREALTIME/./} - ${start/./}) / 1000000))
-	nf=$(($(forks) - forks0 - 1))
-	cat "$log"
-	echo "$name: $secs s, $nf processes"
+	read -r n <"$out/$name.pids" 2>/dev/null
+	echo "$name $(((${EPOCHREALTIME/./} - ${start/./}) / 1000000)) $((n - 3)) $rc" >"$out/$name.done"
+}
+
+# report NAME: prints a finished test's log and counts its TEST lines.
+report()
+{
+	local name=$1 secs nf rc p f
+	read -r _ secs nf rc <"$out/$name.done"
+	cat "$out/$name.log"
+	echo "== $name: $secs s, $nf processes (finished $(date +%T))"
 	echo "$name $secs $nf" >>"$out/durations.txt"
-	p=$(grep -cE '^TEST: .*\[ OK \]$' "$log")
-	f=$(grep -cE '^TEST: .*\[(FAIL|SKIP|XFAIL)\]$' "$log")
-	if [ $rc != 0 ] && [ "$f" = 0 ]; then
+	p=$(grep -cE '^TEST: .*\[ OK \]$' "$out/$name.log")
+	f=$(grep -cE '^TEST: .*\[(FAIL|SKIP|XFAIL)\]$' "$out/$name.log")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 		echo "$name: exited $rc without a failed TEST line; counted as one failure"
 		f=1
 	fi
 	sp=$((sp + p)) sf=$((sf + f))
 	# What has finished so far, for the host to count if the VM times out.
 	echo "$kp $kf $sp $sf" >"$out/counts.partial"
+}
+
+# Up to $SVNIC_CHECK_LANES tests (default: one a CPU) run at once: a test
+# spends most of its time starting processes one after another, so one
+# lane leaves a CPU idle. A test whose header says "# svnic-check: alone"
+# (it reloads the module, checks global state or measures rates) runs with
+# no other; those run first, then the others in the order given (the host
+# gives the longest first), each as soon as a lane is free.
+lanes=${SVNIC_CHECK_LANES:-$(nproc)}
+mkdir -p /run/netns
+alone=() shared=()
+for t in "${tests[@]}"; do
+	a=0
+	while read -r l; do
+		[[ $l == "# svnic-check: alone"* ]] && a=1 && break
+		[[ $l == "#"* || -z $l ]] || break
+	done <"$t"
+	if [ $a = 1 ]; then alone+=("$t"); else shared+=("$t"); fi
+done
+echo "== kselftests: ${#alone[@]} alone, then ${#shared[@]} in $lanes lanes ($(date +%T))"
+for t in "${alone[@]}"; do
+	echo "== kselftest ${t##*/} starts alone ($(date +%T))"
+	run_one "$t"
+	report "${t##*/}"
+done
+declare -A pid2name=()
+for t in "${shared[@]}"; do
+	while ((${#pid2name[@]} >= lanes)); do
+		wait -n -p done_pid "${!pid2name[@]}"
+		report "${pid2name[$done_pid]}"
+		unset "pid2name[$done_pid]"
+	done
+	echo "== kselftest ${t##*/} starts ($(date +%T))"
+	run_one "$t" &
+	pid2name[$!]=${t##*/}
+done
+while ((${#pid2name[@]} > 0)); do
+	wait -n -p done_pid "${!pid2name[@]}"
+	report "${pid2name[$done_pid]}"
+	unset "pid2name[$done_pid]"
 done
 
 echo "== unload"

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# svnic-check: alone (pktgen's threads are shared, and its rates need the CPU)
 #
 # devlink rate objects (switchdev mode): every VF's devlink port has a rate
 # leaf; its tx_max caps the VF's traffic (measured with pktgen, within

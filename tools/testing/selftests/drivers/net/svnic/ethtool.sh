@@ -370,7 +370,7 @@ test_stress()
 {
 	RET=0
 	local before dev p pids=() out
-	before=$(svnic_netdevs)
+	before=$(svnic_netdevs own)
 	flood 30 "$(svnic_vf_ns 0)" "$VF1"
 	flood 30 "$(svnic_vf_ns 1)" "$PEER"
 	flood 30 "$NS_PEER" "$PF"
@@ -401,8 +401,8 @@ test_stress()
 	check_err $? "a port stopped passing traffic after the stress"
 	svnic_in "$NS_HOST" ping -c 1 -W 3 "$VF0" >/dev/null
 	check_err $? "the PF cannot reach VF0 after the stress"
-	(($(svnic_netdevs) == before))
-	check_err $? "svnic netdevs leaked: $before before, $(svnic_netdevs) after"
+	(($(svnic_netdevs own) == before))
+	check_err $? "svnic netdevs leaked: $before before, $(svnic_netdevs own) after"
 	log_test "stress: ring sizes and coalescing flipped on 2 VFs and the PF under floods"
 }
 

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# svnic-check: alone (it unloads the module)
 #
 # Teardown in every order: deleting the PF frees the uplink, deleting the
 # uplink deletes the PF, deleting the namespace deletes both, carrier follows

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# svnic-check: alone (it unloads the module)
 #
 # Stress, bounded in time: traffic floods through the eswitch while, in
 # loops, sriov_numvfs goes 0 <-> N (while devlink health diagnoses and

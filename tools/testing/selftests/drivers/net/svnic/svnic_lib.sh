@@ -251,11 +251,15 @@ svnic_expect_fail()
 	check_err $found "'$*' said '$out', expected '$msg'"
 }
 
-# svnic_netdevs: number of svnic netdevs (PFs and VFs) in every namespace.
+# svnic_netdevs [own]: number of svnic netdevs (PFs and VFs) in every
+# namespace, or with "own" in this test's namespaces (NS_LIST), where its
+# devices live while it runs: tests that make check runs beside others
+# count their own.
 svnic_netdevs()
 {
-	local ns n=0 l
-	for ns in "" /run/netns/*; do
+	local ns n=0 l nss=("" /run/netns/*)
+	[ "${1:-}" = own ] && nss=("${NS_LIST[@]}")
+	for ns in "${nss[@]}"; do
 		ns=${ns##*/}
 		[ "$ns" = "*" ] && continue
 		while read -r l; do

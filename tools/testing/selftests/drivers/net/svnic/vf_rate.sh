@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# svnic-check: alone (it reloads the module, and its rates need the CPU)
 #
 # `ip link set PF vf N min_tx_rate A max_tx_rate B`, checked on traffic with
 # pktgen: max_tx_rate caps a VF (within 30 %); under contention for a link
