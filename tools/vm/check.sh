@@ -84,7 +84,7 @@ done | sort -rn)
 # measured beside the test in the other lane); the CI budget is 90 minutes.
 pids=()
 for ((i = 0; i < vms; i++)); do
-	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s of test time last run)"
+	echo "check: VM $i runs$(for t in ${shard[i]}; do printf ' %s' "$(basename "$t")"; done) (~${load[i]} s of test time)"
 	SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-5100} "$here/run.sh" "$kdir" "$out/vm$i" \
 		"tools/vm/guest-check.sh $repo/svnic.ko $kdir $out/vm$i ${shard[i]}" \
 		>"$out/vm$i.log" 2>&1 &

@@ -58,8 +58,8 @@ fi
 # processes the test started; whatever it leaves running ends with it) and
 # a mount namespace of its own with its own /run/netns (its network
 # namespaces' names are its own). Writes NAME.log and NAME.done ("NAME
-# SECONDS PROCESSES EXIT") in $out. stress.sh and bad_input.sh, the
-# longest, take about 3 minutes under TCG with the debug kernel, so 20
+# SECONDS PROCESSES EXIT") in $out. The longest, bad_input.sh and
+# stress.sh, take 3 to 5 minutes under TCG with the debug kernel, so 20
 # minutes catches a hang, not a slow run.
 run_one()
 {
@@ -119,21 +119,24 @@ for t in "${alone[@]}"; do
 	run_one "$t"
 	report "${t##*/}"
 done
-declare -A pid2name=()
+# The tests running in the lanes, by PID of their run_one.
+declare -A lane=()
+# reap: waits for a test in a lane to finish and reports it.
+reap()
+{
+	local pid
+	wait -n -p pid "${!lane[@]}"
+	report "${lane[$pid]}"
+	unset "lane[$pid]"
+}
 for t in "${shared[@]}"; do
-	while ((${#pid2name[@]} >= lanes)); do
-		wait -n -p done_pid "${!pid2name[@]}"
-		report "${pid2name[$done_pid]}"
-		unset "pid2name[$done_pid]"
-	done
+	((${#lane[@]} < lanes)) || reap
 	echo "== kselftest ${t##*/} starts ($(date +%T))"
 	run_one "$t" &
-	pid2name[$!]=${t##*/}
+	lane[$!]=${t##*/}
 done
-while ((${#pid2name[@]} > 0)); do
-	wait -n -p done_pid "${!pid2name[@]}"
-	report "${pid2name[$done_pid]}"
-	unset "pid2name[$done_pid]"
+while ((${#lane[@]} > 0)); do
+	reap
 done
 
 echo "== unload"
