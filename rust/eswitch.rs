@@ -54,7 +54,7 @@ use crate::{
         link::LinkRef,
         netdev::{DevRef, Standalone},
         rcu::RcuBox,
-        skb::SkBuff,
+        skb::{EthHdr, SkBuff},
     },
     pf::Pf,
     rate::LinkBudget,
@@ -100,18 +100,19 @@ impl Flows {
         Ok(Self(RcuBox::new(KBox::new(FlowTable::new(), GFP_KERNEL)?)))
     }
 
-    /// What the first rule `skb` matches does, counting the frame in the
-    /// rule's statistics; `None` if no rule matches (BH context).
-    fn decide(&self, skb: &SkBuff) -> Option<FlowAction> {
+    /// What the first rule `skb` (with header `hdr`) matches does,
+    /// counting the frame in the rule's statistics; `None` if no rule
+    /// matches (BH context).
+    fn decide(&self, hdr: &EthHdr, skb: &SkBuff) -> Option<FlowAction> {
         let guard = rcu::read_lock();
         let table = self.0.read(&guard);
         if table.len() == 0 {
             return None;
         }
         let frame = Frame {
-            dst: skb.eth_dest()?,
-            src: skb.eth_source()?,
-            vlan: skb.outer_vlan(),
+            dst: hdr.dst,
+            src: hdr.src,
+            vlan: hdr.vlan,
             inner_type: skb.inner_type(),
         };
         let rule = table.lookup(&frame)?;
@@ -306,6 +307,7 @@ impl Eswitch {
         src: PortId,
         dst: Option<PortId>,
         vlan: u16,
+        hdr: &EthHdr,
         skb: &SkBuff,
     ) {
         if self.promisc_vfs.load(Relaxed) == 0 {
@@ -321,7 +323,7 @@ impl Eswitch {
                 continue;
             }
             if let Some(copy) = skb.try_clone() {
-                state.receive(vf.dev(), copy);
+                state.receive(vf.dev(), hdr, copy);
             }
         }
     }
@@ -496,24 +498,21 @@ impl Eswitch {
         })
     }
 
-    /// Sends `skb` from port `src` in VLAN `vlan` according to the
-    /// forwarding database.
-    fn switch(&self, ports: &Ports, src: PortId, vlan: u16, skb: SkBuff) {
-        let Some(dst) = skb.eth_dest() else {
-            return;
-        };
-        match Self::decide(ports, src, &dst, vlan) {
+    /// Sends `skb` (header `hdr`) from port `src` in VLAN `vlan`
+    /// according to the forwarding database.
+    fn switch(&self, ports: &Ports, src: PortId, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
+        match Self::decide(ports, src, &hdr.dst, vlan) {
             Decision::To(port) => {
-                self.promisc_copies(ports, src, Some(port), vlan, &skb);
-                self.deliver(ports, port, skb);
+                self.promisc_copies(ports, src, Some(port), vlan, hdr, &skb);
+                self.deliver(ports, port, hdr, skb);
             }
-            Decision::Flood => self.flood(ports, src, vlan, skb),
+            Decision::Flood => self.flood(ports, src, vlan, hdr, skb),
             Decision::Drop => drop(skb),
         }
     }
 
-    /// Delivers `skb` to one port.
-    fn deliver(&self, ports: &Ports, port: PortId, skb: SkBuff) {
+    /// Delivers `skb` (header `hdr`) to one port.
+    fn deliver(&self, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
         match port {
             PortId::Uplink => {
                 let _ = self.uplink.queue_xmit(skb);
@@ -521,29 +520,29 @@ impl Eswitch {
             PortId::Pf => {
                 if let Some(pf) = &ports.pf {
                     if let Some(state) = pf.state() {
-                        state.receive(pf.dev(), skb);
+                        state.receive(pf.dev(), &hdr.dst, skb);
                     }
                 }
             }
             PortId::Vf(i) => {
                 if let Some(vf) = ports.vfs.get(usize::from(i)) {
                     if let Some(state) = vf.state() {
-                        state.receive(vf.dev(), skb);
+                        state.receive(vf.dev(), hdr, skb);
                     }
                 }
             }
         }
     }
 
-    /// Floods `skb` from `src` to every other port of VLAN `vlan` (only to
-    /// the uplink from a function in VEPA mode; in VEPA mode a frame from
-    /// the uplink skips the function whose address is its source, the
-    /// hairpinned sender). Each port but the last gets a clone, the last the
-    /// original. No allocation but the clones.
-    fn flood(&self, ports: &Ports, src: PortId, vlan: u16, skb: SkBuff) {
+    /// Floods `skb` (header `hdr`) from `src` to every other port of VLAN
+    /// `vlan` (only to the uplink from a function in VEPA mode; in VEPA mode
+    /// a frame from the uplink skips the function whose address is its
+    /// source, the hairpinned sender). Each port but the last gets a clone,
+    /// the last the original. No allocation but the clones.
+    fn flood(&self, ports: &Ports, src: PortId, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
         let vepa = ports.mode == SwitchMode::Vepa;
         let sender = if vepa && src == PortId::Uplink {
-            skb.eth_source()
+            Some(hdr.src)
         } else {
             None
         };
@@ -560,18 +559,47 @@ impl Eswitch {
         for &port in ports.all.iter().filter(|&&p| target(p)) {
             if let Some(prev) = pending.replace(port) {
                 if let Some(copy) = skb.try_clone() {
-                    self.deliver(ports, prev, copy);
+                    self.deliver(ports, prev, hdr, copy);
                 }
             }
         }
         if let Some(last) = pending {
-            self.deliver(ports, last, skb);
+            self.deliver(ports, last, hdr, skb);
         }
     }
 
-    /// A frame VF `index` transmitted in VLAN `vlan`, port VLAN tag
-    /// already pushed (from its NAPI poll, BH context).
-    pub(crate) fn tx_from_vf(&self, index: u16, vlan: u16, skb: SkBuff) {
+    /// A frame VF `index` sent from `ndo_start_xmit` in VLAN `vlan` (no
+    /// port VLAN tag to push), for the direct path: switched at once if it
+    /// goes to exactly one function of this switch (another VF or the PF)
+    /// in legacy mode with no promiscuous VF to copy it to; otherwise given
+    /// back, unchanged, for the VF's TX ring (BH context).
+    pub(crate) fn tx_direct(
+        &self,
+        index: u16,
+        vlan: u16,
+        hdr: &EthHdr,
+        skb: SkBuff,
+    ) -> core::result::Result<(), SkBuff> {
+        if self.promisc_vfs.load(Relaxed) != 0 {
+            return Err(skb);
+        }
+        let guard = rcu::read_lock();
+        let ports = self.ports.read(&guard);
+        if ports.switchdev {
+            return Err(skb);
+        }
+        match Self::decide(ports, PortId::Vf(index), &hdr.dst, vlan) {
+            Decision::To(port @ (PortId::Vf(_) | PortId::Pf)) => {
+                self.deliver(ports, port, hdr, skb);
+                Ok(())
+            }
+            _ => Err(skb),
+        }
+    }
+
+    /// A frame VF `index` transmitted in VLAN `vlan`, header `hdr`, port
+    /// VLAN tag already pushed (from its NAPI poll, BH context).
+    pub(crate) fn tx_from_vf(&self, index: u16, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
@@ -579,39 +607,42 @@ impl Eswitch {
             // representor: the slow path.
             if let Some(rep) = ports.reps.get(usize::from(index)) {
                 if let Some(state) = rep.state() {
-                    match state.flows().decide(&skb) {
+                    match state.flows().decide(hdr, &skb) {
                         Some(FlowAction::Drop) => {}
-                        Some(FlowAction::Redirect(port)) => self.deliver(ports, port, skb),
+                        Some(FlowAction::Redirect(port)) => self.deliver(ports, port, hdr, skb),
                         None => state.receive(rep.dev(), skb),
                     }
                 }
             }
             return;
         }
-        self.switch(ports, PortId::Vf(index), vlan, skb);
+        self.switch(ports, PortId::Vf(index), vlan, hdr, skb);
     }
 
     /// A frame the representor of VF `index` transmitted: it goes to the
     /// VF (BH context).
     pub(crate) fn tx_from_rep(&self, index: u16, skb: SkBuff) {
+        // Not an Ethernet frame: a VF's port has nothing to do with it.
+        let Some(hdr) = skb.eth() else { return };
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
-            self.deliver(ports, PortId::Vf(index), skb);
+            self.deliver(ports, PortId::Vf(index), &hdr, skb);
         }
     }
 
     /// A frame the PF transmitted (BH context).
     pub(crate) fn tx_from_pf(&self, skb: SkBuff) {
-        let vlan = vlan::switch_vlan(None, skb.outer_vlan());
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
             // The uplink representor's frames leave by the uplink.
-            self.deliver(ports, PortId::Uplink, skb);
+            let _ = self.uplink.queue_xmit(skb);
             return;
         }
-        self.switch(ports, PortId::Pf, vlan, skb);
+        let Some(hdr) = skb.eth() else { return };
+        let vlan = vlan::switch_vlan(None, hdr.vlan);
+        self.switch(ports, PortId::Pf, vlan, &hdr, skb);
     }
 
     /// A frame from the uplink; returns it if the uplink's own stack should
@@ -620,34 +651,43 @@ impl Eswitch {
     pub(crate) fn rx_from_uplink(&self, skb: SkBuff) -> Option<SkBuff> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
+        let Some(hdr) = skb.eth() else {
+            if ports.switchdev {
+                // Up the uplink representor, as every frame no rule takes.
+                if let Some(pf) = ports.pf.as_ref() {
+                    if let Some(state) = pf.state() {
+                        state.receive(pf.dev(), &[0; 6], skb);
+                    }
+                }
+                return None;
+            }
+            return Some(skb);
+        };
         if ports.switchdev {
             // An offloaded rule of the PF, else up the uplink representor.
             let pf = ports.pf.as_ref().and_then(|pf| pf.state());
-            match pf.and_then(|pf| pf.flows().decide(&skb)) {
+            match pf.and_then(|pf| pf.flows().decide(&hdr, &skb)) {
                 Some(FlowAction::Drop) => {}
-                Some(FlowAction::Redirect(port)) => self.deliver(ports, port, skb),
-                None => self.deliver(ports, PortId::Pf, skb),
+                Some(FlowAction::Redirect(port)) => self.deliver(ports, port, &hdr, skb),
+                None => self.deliver(ports, PortId::Pf, &hdr, skb),
             }
             return None;
         }
-        let Some(dst) = skb.eth_dest() else {
-            return Some(skb);
-        };
-        let vlan = vlan::switch_vlan(None, skb.outer_vlan());
-        match Self::decide(ports, PortId::Uplink, &dst, vlan) {
+        let vlan = vlan::switch_vlan(None, hdr.vlan);
+        match Self::decide(ports, PortId::Uplink, &hdr.dst, vlan) {
             Decision::To(port) => {
-                self.promisc_copies(ports, PortId::Uplink, Some(port), vlan, &skb);
-                self.deliver(ports, port, skb);
+                self.promisc_copies(ports, PortId::Uplink, Some(port), vlan, &hdr, &skb);
+                self.deliver(ports, port, &hdr, skb);
                 None
             }
             Decision::Flood => {
                 if let Some(copy) = skb.try_clone() {
-                    self.flood(ports, PortId::Uplink, vlan, copy);
+                    self.flood(ports, PortId::Uplink, vlan, &hdr, copy);
                 }
                 Some(skb)
             }
             Decision::Drop => {
-                self.promisc_copies(ports, PortId::Uplink, None, vlan, &skb);
+                self.promisc_copies(ports, PortId::Uplink, None, vlan, &hdr, &skb);
                 Some(skb)
             }
         }

@@ -9,12 +9,13 @@ use crate::{
     net::{
         dim::Dim,
         link::ExtAck,
+        lock::SpinLockBh,
         napi::{Napi, Timer},
     },
     ring::{self, Ring, RING_SIZE_MAX},
 };
 use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use kernel::{prelude::*, sync::SpinLockIrq};
+use kernel::prelude::*;
 
 /// Largest ring size, as `ethtool -g` reports it.
 pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
@@ -69,11 +70,23 @@ impl Moderation {
         self.adaptive.store(adaptive, Relaxed);
     }
 
-    /// Feeds DIM the queue's cumulative counters, in adaptive mode. From
-    /// the queue's NAPI poll.
-    pub(crate) fn sample(&self, polls: u64, packets: u64, bytes: u64) {
+    /// Feeds DIM the queue's cumulative counters `(polls, packets,
+    /// bytes)`, read by `counters` only in adaptive mode. From the queue's
+    /// NAPI poll.
+    pub(crate) fn sample(&self, counters: impl FnOnce() -> (u64, u64, u64)) {
         if self.adaptive.load(Relaxed) {
+            let (polls, packets, bytes) = counters();
             self.dim.sample(polls, packets, bytes);
+        }
+    }
+
+    /// A poll of the queue started: the coalescing timer `timer` of
+    /// `napi`, if this moderation may have armed it, has nothing left to
+    /// kick (the poll takes what is queued), so it is withdrawn rather than
+    /// left to fire into an empty ring.
+    pub(crate) fn poll_started(&self, napi: &Napi, timer: Timer) {
+        if self.current().usecs() != 0 {
+            napi.cancel_kick(timer);
         }
     }
 
@@ -110,7 +123,7 @@ pub(crate) fn new_ring<T>(
 /// Puts `fresh` in place of the ring in `ring`, moving the queued buffers
 /// over; those that do not fit are freed (outside the lock). Returns how
 /// many.
-pub(crate) fn swap_ring<T>(ring: &SpinLockIrq<Ring<T>>, mut fresh: Ring<T>) -> u64 {
+pub(crate) fn swap_ring<T>(ring: &SpinLockBh<Ring<T>>, mut fresh: Ring<T>) -> u64 {
     {
         let mut r = ring.lock();
         fresh.take_from(&mut r);

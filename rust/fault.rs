@@ -28,6 +28,10 @@
 //!   DMA engine: frames stay on the ring, the queue fills and stops, and the
 //!   TX watchdog fires. The reset that recovers the queue clears the fault;
 //!   written back to 0, the PF's service task polls the ring again.
+//! - VF `stall_rx` (0 or 1): the VF's poll stops taking frames off its RX
+//!   ring, like a stopped RX engine: the ring fills, and what the switch
+//!   delivers next is dropped and counted in the VF's `rx_dropped`. Written
+//!   back to 0, the PF's service task polls the ring again.
 //! - VF `tx_timeouts` (read-only): TX watchdog timeouts of the VF. Each is
 //!   reported to the PF's devlink `tx` health reporter, whose recovery
 //!   resets the queue.
@@ -187,6 +191,9 @@ pub(crate) struct VfFaults {
     tx_unreported: Atomic<u32>,
     /// A poll found the queue stalled and left its ring as it was.
     stall_held: Atomic<u32>,
+    stall_rx: Atomic<u32>,
+    /// A poll found the RX ring stalled and left it as it was.
+    rx_stall_held: Atomic<u32>,
     fail_ring_alloc: Atomic<u32>,
 }
 
@@ -198,6 +205,8 @@ impl VfFaults {
             tx_hung: Atomic::new(0),
             tx_unreported: Atomic::new(0),
             stall_held: Atomic::new(0),
+            stall_rx: Atomic::new(0),
+            rx_stall_held: Atomic::new(0),
             fail_ring_alloc: Atomic::new(0),
         }
     }
@@ -206,6 +215,7 @@ impl VfFaults {
     pub(crate) fn scope<'a>(dir: &'a Dir, name: &'a CStr) -> impl PinInit<Scope<Self>> + 'a {
         dir.scope(Self::new(), name, |f, d| {
             d.read_write_file(c"stall_tx", &f.stall_tx);
+            d.read_write_file(c"stall_rx", &f.stall_rx);
             d.read_only_file(c"tx_timeouts", &f.tx_timeouts);
             d.read_only_file(c"tx_hung", &f.tx_hung);
             d.read_write_file(c"fail_ring_alloc", &f.fail_ring_alloc);
@@ -241,6 +251,23 @@ impl VfFaults {
     /// queue stopped. Reported once.
     pub(crate) fn take_stall_ended(&self) -> bool {
         !self.tx_stalled() && self.stall_held.xchg(0, Relaxed) != 0
+    }
+
+    /// For the poll: whether the RX ring is stalled, so that the poll
+    /// leaves it as it is; remembers that it did.
+    pub(crate) fn rx_stall_holds(&self) -> bool {
+        if self.stall_rx.load(Relaxed) == 0 {
+            return false;
+        }
+        self.rx_stall_held.store(1, Relaxed);
+        true
+    }
+
+    /// Whether an RX stall that held a poll back has ended since
+    /// (`stall_rx` written 0): a full ring kicks no poll, so nothing else
+    /// would take its frames. Reported once.
+    pub(crate) fn take_rx_stall_ended(&self) -> bool {
+        self.stall_rx.load(Relaxed) == 0 && self.rx_stall_held.xchg(0, Relaxed) != 0
     }
 
     /// The TX watchdog found the queue hung: counts it; the queue is hung
@@ -388,6 +415,22 @@ mod tests {
         f.stall_tx.store(1, Relaxed);
         assert!(f.tx_stall_holds());
         assert!(f.tx_reset());
+        assert!(!f.take_stall_ended());
+    }
+
+    #[test]
+    fn an_rx_stall_that_held_a_poll_is_reported_ended_once() {
+        let f = VfFaults::new();
+        assert!(!f.rx_stall_holds());
+        assert!(!f.take_rx_stall_ended());
+        f.stall_rx.store(1, Relaxed);
+        assert!(!f.take_rx_stall_ended());
+        assert!(f.rx_stall_holds());
+        assert!(!f.take_rx_stall_ended());
+        f.stall_rx.store(0, Relaxed);
+        assert!(f.take_rx_stall_ended());
+        assert!(!f.take_rx_stall_ended());
+        // The TX side is apart.
         assert!(!f.take_stall_ended());
     }
 

@@ -96,9 +96,9 @@ const RATE_REFUSED: &CStr =
     c"svnic: tx_share over tx_max, a rate over the link speed, or the VFs' tx_share over the link";
 
 impl Pf {
-    /// A frame the switch delivers to the PF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
-        self.port.receive(dev, skb);
+    /// A frame for `dst` the switch delivers to the PF (BH context).
+    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff) {
+        self.port.receive(dev, dst, skb);
     }
 
     /// The offloaded rules of its ingress.
@@ -547,7 +547,7 @@ impl link::Driver for Pf {
         // again.
         for vf in 0..self.num_vfs.load(Relaxed) {
             let timed_out = self.with_vf(vf, |state, _| {
-                state.rearm_tx();
+                state.rearm();
                 Ok(state.take_tx_timeout())
             });
             if timed_out == Ok(true) {

@@ -62,7 +62,8 @@ impl Rep {
     /// A frame VF `index` transmitted, delivered to the representor (BH
     /// context).
     pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
-        self.port.receive(dev, skb);
+        let dst = skb.eth_dest().unwrap_or([0; 6]);
+        self.port.receive(dev, &dst, skb);
     }
 
     /// The offloaded rules of its ingress.

@@ -5,37 +5,38 @@
 
 use crate::{
     coalesce::Coalesce,
-    ether,
+    ether::{self, MacAddr},
     ethtool::{self, Moderation},
     net::{
         device::Device,
         ethtool::{CoalesceParams, RingParams},
         link::ExtAck,
+        lock::{new_spinlock_bh, SpinLockBh},
         napi::{Napi, Timer},
         skb::SkBuff,
     },
     ring::{self, Ring, RING_SIZE_DEFAULT},
-    stats::Counters,
+    stats::{Counters, Stat},
 };
-use core::sync::atomic::Ordering::Relaxed;
-use kernel::{new_spinlock_irq, prelude::*, sync::SpinLockIrq};
+use kernel::prelude::*;
 
-/// Queues `skb`, switched to `dev`, on `ring` and schedules `napi` as
-/// coalescing `coal` says. Counts it in `stats` (received, or dropped when
-/// the ring is full or the frame does not fit `dev`). BH context.
+/// Queues `skb`, for `dst` and switched to `dev`, on `ring` and schedules
+/// `napi` as coalescing `coal` says. Counts it in `stats` (received, or
+/// dropped when the ring is full or the frame does not fit `dev`). BH
+/// context.
 pub(crate) fn enqueue(
     dev: &Device,
-    ring: &SpinLockIrq<Ring<SkBuff>>,
+    ring: &SpinLockBh<Ring<SkBuff>>,
     napi: &Napi,
     stats: &Counters,
     coal: Coalesce,
     mut skb: SkBuff,
+    dst: &MacAddr,
 ) {
     skb.push_mac_header();
     let len = u64::from(skb.len());
-    let dst = skb.eth_dest().unwrap_or([0; 6]);
     let Ok(skb) = dev.forward_prepare(skb) else {
-        Counters::add(&stats.rx_dropped, 1);
+        stats.add(Stat::RxDropped, 1);
         return;
     };
     let pushed = {
@@ -45,25 +46,31 @@ pub(crate) fn enqueue(
     };
     match pushed {
         Ok(kick) => {
-            stats.rx(len, ether::is_broadcast(&dst), ether::is_multicast(&dst));
+            stats.rx(len, ether::is_broadcast(dst), ether::is_multicast(dst));
             ethtool::kick(napi, Timer::Rx, kick);
         }
         // The ring is full: drop (outside the lock) and count.
         Err(skb) => {
             drop(skb);
-            Counters::add(&stats.rx_dropped, 1);
+            stats.add(Stat::RxDropped, 1);
         }
     }
 }
 
 /// Hands up to `budget` frames from `ring` to the stack; returns how many.
-pub(crate) fn deliver(ring: &SpinLockIrq<Ring<SkBuff>>, napi: &Napi, budget: i32) -> i32 {
+/// One lock per frame, which also tells whether more are queued: a poll
+/// that finds one frame takes the lock once. (No batch array: clearing one
+/// per poll costs more than the locks it saves under emulation.)
+pub(crate) fn deliver(ring: &SpinLockBh<Ring<SkBuff>>, napi: &Napi, budget: i32) -> i32 {
     let mut done = 0;
     while done < budget {
-        let next = ring.lock().pop();
+        let (next, left) = ring.lock().pop_counted();
         let Some(skb) = next else { break };
         napi.gro_receive(skb);
         done += 1;
+        if left == 0 {
+            break;
+        }
     }
     done
 }
@@ -74,7 +81,7 @@ pub(crate) fn deliver(ring: &SpinLockIrq<Ring<SkBuff>>, napi: &Napi, budget: i32
 #[pin_data]
 pub(crate) struct RxPort {
     #[pin]
-    ring: SpinLockIrq<Ring<SkBuff>>,
+    ring: SpinLockBh<Ring<SkBuff>>,
     #[pin]
     napi: Napi,
     /// RX interrupt coalescing (`ethtool -C DEV rx-usecs ...`).
@@ -88,17 +95,18 @@ impl RxPort {
     pub(crate) fn new(napi: impl PinInit<Napi>) -> Result<impl PinInit<Self, Error>> {
         let ring = Ring::new(RING_SIZE_DEFAULT)?;
         Ok(try_pin_init!(Self {
-            ring <- new_spinlock_irq!(ring, "svnic_rx"),
+            ring <- new_spinlock_bh!(ring, "svnic_rx"),
             napi <- napi,
             moder <- Moderation::new(ethtool::Dir::Rx),
-            stats: Counters::default(),
+            stats: Counters::new()?,
         }? Error))
     }
 
-    /// A frame the switch delivers to `dev`, the port's netdev (BH context).
-    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
+    /// A frame for `dst` the switch delivers to `dev`, the port's netdev
+    /// (BH context).
+    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff) {
         if !dev.is_running() {
-            Counters::add(&self.stats.rx_dropped, 1);
+            self.stats.add(Stat::RxDropped, 1);
             return;
         }
         enqueue(
@@ -108,6 +116,7 @@ impl RxPort {
             &self.stats,
             self.moder.current(),
             skb,
+            dst,
         );
     }
 
@@ -120,19 +129,22 @@ impl RxPort {
     pub(crate) fn stop(&self) {
         self.napi.disable();
         self.moder.stopped();
-        Counters::add(&self.stats.rx_dropped, ring::drain(&self.ring));
+        self.stats.add(Stat::RxDropped, ring::drain(&self.ring));
     }
 
     /// The NAPI poll.
     pub(crate) fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        Counters::add(&self.stats.rx_polls, 1);
+        self.stats.add(Stat::RxPolls, 1);
+        self.moder.poll_started(napi, Timer::Rx);
         let done = deliver(&self.ring, napi, budget);
         let s = &self.stats;
-        self.moder.sample(
-            s.rx_polls.load(Relaxed),
-            s.rx_packets.load(Relaxed),
-            s.rx_bytes.load(Relaxed),
-        );
+        self.moder.sample(|| {
+            (
+                s.get(Stat::RxPolls),
+                s.get(Stat::RxPackets),
+                s.get(Stat::RxBytes),
+            )
+        });
         if done < budget {
             napi.complete_done(done);
         }
@@ -159,10 +171,8 @@ impl RxPort {
         let size = ethtool::ring_size(rx, extack)?;
         let current = self.ring.lock().size();
         if let Some(fresh) = ethtool::new_ring(size, current, fault, extack)? {
-            Counters::add(
-                &self.stats.rx_dropped,
-                ethtool::swap_ring(&self.ring, fresh),
-            );
+            self.stats
+                .add(Stat::RxDropped, ethtool::swap_ring(&self.ring, fresh));
         }
         Ok(())
     }

@@ -1,34 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Software counters of one port (PF or VF).
+//! Software counters of one port (PF, VF, representor).
+//!
+//! Every counter is per CPU ([`PerCpuCounters`]): the data path adds to its
+//! CPU's copy without a locked instruction, as veth's per-CPU stats do;
+//! readers (`ip -s link`, `ethtool -S`, IFLA_VF_STATS) sum the copies.
 
-use crate::net::{link::VfStats, ops::LinkStats};
-use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use crate::net::{link::VfStats, ops::LinkStats, percpu::PerCpuCounters};
 use kernel::prelude::*;
 
-/// Per-port counters, updated lock-free on the data path.
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) rx_packets: AtomicU64,
-    pub(crate) rx_bytes: AtomicU64,
-    pub(crate) rx_dropped: AtomicU64,
-    pub(crate) rx_broadcast: AtomicU64,
-    pub(crate) rx_multicast: AtomicU64,
-    pub(crate) tx_packets: AtomicU64,
-    pub(crate) tx_bytes: AtomicU64,
-    pub(crate) tx_dropped: AtomicU64,
-    /// Frames dropped by the spoof check (also counted in `tx_dropped`).
-    pub(crate) tx_spoofed: AtomicU64,
+/// One counter of a port, in the order of [`STAT_NAMES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stat {
+    RxPackets,
+    RxBytes,
+    RxDropped,
+    RxBroadcast,
+    RxMulticast,
+    TxPackets,
+    TxBytes,
+    TxDropped,
+    /// Frames dropped by the spoof check (also counted in `TxDropped`).
+    TxSpoofed,
     /// Frames dropped by the port VLAN policy: tagged frames from a VF
-    /// with a port VLAN (also counted in `tx_dropped`).
-    pub(crate) tx_vlan_dropped: AtomicU64,
+    /// with a port VLAN (also counted in `TxDropped`).
+    TxVlanDropped,
     /// NAPI polls of the port (its "interrupts", fewer with coalescing).
-    pub(crate) rx_polls: AtomicU64,
+    RxPolls,
+    /// Frames a VF switched straight from `ndo_start_xmit` (its TX ring
+    /// empty, no shaper, no TX coalescing), not through its TX ring.
+    TxDirect,
 }
 
-/// The names of the values of `ethtool -S`: [`Counters::ethtool_stats`]'
-/// counters, then the moderation each direction applies now (the
-/// `ethtool -C` values, or DIM's in adaptive mode; 0 for a PF's TX).
+/// Number of [`Stat`]s.
+const NSTATS: usize = 12;
+
+/// The names of the values of `ethtool -S`: the [`Stat`]s, then the
+/// moderation each direction applies now (the `ethtool -C` values, or DIM's
+/// in adaptive mode; 0 for a PF's TX).
 pub(crate) const STAT_NAMES: &[&CStr] = &[
     c"rx_packets",
     c"rx_bytes",
@@ -41,53 +50,63 @@ pub(crate) const STAT_NAMES: &[&CStr] = &[
     c"tx_spoofed",
     c"tx_vlan_dropped",
     c"rx_polls",
+    c"tx_direct",
     c"rx_moder_usecs",
     c"rx_moder_frames",
     c"tx_moder_usecs",
     c"tx_moder_frames",
 ];
 
+/// Per-port counters, per CPU.
+pub(crate) struct Counters(PerCpuCounters<NSTATS>);
+
 impl Counters {
-    /// Adds `n` to `counter`.
-    pub(crate) fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Relaxed);
+    /// Counters at 0.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self(PerCpuCounters::new()?))
+    }
+
+    /// Adds `n` to `stat` (any context).
+    #[inline]
+    pub(crate) fn add(&self, stat: Stat, n: u64) {
+        self.0.add(stat as usize, n);
+    }
+
+    /// The value of `stat`.
+    pub(crate) fn get(&self, stat: Stat) -> u64 {
+        self.0.sum(stat as usize)
     }
 
     /// Counts one received frame of `len` bytes.
+    #[inline]
     pub(crate) fn rx(&self, len: u64, broadcast: bool, multicast: bool) {
-        Self::add(&self.rx_packets, 1);
-        Self::add(&self.rx_bytes, len);
+        self.add(Stat::RxPackets, 1);
+        self.add(Stat::RxBytes, len);
         if broadcast {
-            Self::add(&self.rx_broadcast, 1);
+            self.add(Stat::RxBroadcast, 1);
         } else if multicast {
-            Self::add(&self.rx_multicast, 1);
+            self.add(Stat::RxMulticast, 1);
         }
     }
 
     /// Counts one transmitted frame of `len` bytes.
+    #[inline]
     pub(crate) fn tx(&self, len: u64) {
-        Self::add(&self.tx_packets, 1);
-        Self::add(&self.tx_bytes, len);
+        self.add(Stat::TxPackets, 1);
+        self.add(Stat::TxBytes, len);
+    }
+
+    /// Counts one frame dropped on transmit for `why` (also a `TxDropped`).
+    pub(crate) fn tx_drop(&self, why: Stat) {
+        self.add(why, 1);
+        self.add(Stat::TxDropped, 1);
     }
 
     /// The values of `ethtool -S`, in the order of [`STAT_NAMES`], with
     /// the moderation `rx` and `tx` (`(usecs, frames)`) applied now.
     pub(crate) fn ethtool_stats(&self, out: &mut [u64], rx: (u32, u32), tx: (u32, u32)) {
-        let all = [
-            &self.rx_packets,
-            &self.rx_bytes,
-            &self.rx_dropped,
-            &self.rx_broadcast,
-            &self.rx_multicast,
-            &self.tx_packets,
-            &self.tx_bytes,
-            &self.tx_dropped,
-            &self.tx_spoofed,
-            &self.tx_vlan_dropped,
-            &self.rx_polls,
-        ];
         let moder = [rx.0, rx.1, tx.0, tx.1].map(u64::from);
-        let values = Iterator::chain(all.iter().map(|c| c.load(Relaxed)), moder);
+        let values = Iterator::chain((0..NSTATS).map(|i| self.0.sum(i)), moder);
         for (o, v) in out.iter_mut().zip(values) {
             *o = v;
         }
@@ -96,27 +115,27 @@ impl Counters {
     /// The interface view (`ip -s link show DEV`).
     pub(crate) fn link_stats(&self) -> LinkStats {
         LinkStats {
-            rx_packets: self.rx_packets.load(Relaxed),
-            rx_bytes: self.rx_bytes.load(Relaxed),
-            rx_dropped: self.rx_dropped.load(Relaxed),
-            multicast: self.rx_multicast.load(Relaxed) + self.rx_broadcast.load(Relaxed),
-            tx_packets: self.tx_packets.load(Relaxed),
-            tx_bytes: self.tx_bytes.load(Relaxed),
-            tx_dropped: self.tx_dropped.load(Relaxed),
+            rx_packets: self.get(Stat::RxPackets),
+            rx_bytes: self.get(Stat::RxBytes),
+            rx_dropped: self.get(Stat::RxDropped),
+            multicast: self.get(Stat::RxMulticast) + self.get(Stat::RxBroadcast),
+            tx_packets: self.get(Stat::TxPackets),
+            tx_bytes: self.get(Stat::TxBytes),
+            tx_dropped: self.get(Stat::TxDropped),
         }
     }
 
     /// The PF's view of a VF (`ip -s link show PF`, IFLA_VF_STATS).
     pub(crate) fn vf_stats(&self) -> VfStats {
         VfStats {
-            rx_packets: self.rx_packets.load(Relaxed),
-            tx_packets: self.tx_packets.load(Relaxed),
-            rx_bytes: self.rx_bytes.load(Relaxed),
-            tx_bytes: self.tx_bytes.load(Relaxed),
-            broadcast: self.rx_broadcast.load(Relaxed),
-            multicast: self.rx_multicast.load(Relaxed),
-            rx_dropped: self.rx_dropped.load(Relaxed),
-            tx_dropped: self.tx_dropped.load(Relaxed),
+            rx_packets: self.get(Stat::RxPackets),
+            tx_packets: self.get(Stat::TxPackets),
+            rx_bytes: self.get(Stat::RxBytes),
+            tx_bytes: self.get(Stat::TxBytes),
+            broadcast: self.get(Stat::RxBroadcast),
+            multicast: self.get(Stat::RxMulticast),
+            rx_dropped: self.get(Stat::RxDropped),
+            tx_dropped: self.get(Stat::TxDropped),
         }
     }
 }

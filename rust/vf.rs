@@ -3,15 +3,27 @@
 //! Virtual functions: one netdev per VF, with a TX ring, an RX ring and a
 //! NAPI context.
 //!
-//! `start_xmit` only queues the frame on the TX ring (stopping the queue
-//! when the ring fills); the VF's NAPI poll drains the TX ring into the
-//! eswitch, wakes the queue, and delivers the RX ring to the stack with
-//! GRO. Both rings are leaf locks taken with interrupts off; queue stop and
-//! wake decisions are made under the TX ring's lock, so a wake cannot be
-//! lost between a full ring and a drain.
+//! `start_xmit` queues the frame on the TX ring (stopping the queue when
+//! the ring fills); the VF's NAPI poll drains the TX ring into the eswitch,
+//! wakes the queue, and delivers the RX ring to the stack with GRO. Both
+//! rings are leaf locks taken with bottom halves off; queue stop and wake
+//! decisions are made under the TX ring's lock, so a wake cannot be lost
+//! between a full ring and a drain.
+//!
+//! The direct path: when the TX ring is empty and no poll is moving frames
+//! from it into the switch, and neither the shaper nor TX coalescing would
+//! hold the frame, `start_xmit` switches it at once, with the same port
+//! checks ([`Vf::egress`]), into the receiving port's RX ring, whose NAPI
+//! the receiver's coalescing kicks, as a NIC's switch would. Only frames
+//! for one function of this switch take it; frames for the uplink, floods
+//! and copies take the ring. A direct frame never overtakes a ring frame:
+//! the ring was empty, so every frame that was on it had been taken off by
+//! a drain, and that drain had ended, which is after it switched them. (A
+//! frame the VF sends from inside its own poll, a reply to what it
+//! receives, goes direct too: the drain is over by then.)
 
 use crate::{
-    coalesce::Kick,
+    coalesce::{Coalesce, Kick},
     eswitch::Eswitch,
     ether::{self, MacAddr},
     ethtool::{self, Moderation},
@@ -23,27 +35,30 @@ use crate::{
         devlink::Fmsg,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         link::{ExtAck, VfInfo, VfLinkState},
+        lock::{new_spinlock_bh, SpinLockBh},
         napi::{bh_disabled, Napi, Timer},
         netdev::Standalone,
         ops::{LinkStats, NetdevOps},
-        skb::SkBuff,
+        skb::{EthHdr, SkBuff},
     },
     rate::{Admit, Shaper},
     ring::{self, Ring, RING_SIZE_DEFAULT},
     rxq,
-    stats::{Counters, STAT_NAMES},
+    stats::{Counters, Stat, STAT_NAMES},
     vlan::{self, PortVlan, RxVerdict, TxVerdict},
 };
-use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU8, Ordering::Relaxed};
+use core::sync::atomic::{
+    AtomicBool, AtomicU32, AtomicU8,
+    Ordering::{Acquire, Relaxed, Release},
+};
 use kernel::{
     debugfs::{Dir, Scope},
-    new_spinlock_irq,
     prelude::*,
-    sync::{Arc, SpinLockIrq},
+    sync::Arc,
 };
 
 /// Largest number of TX frames one poll moves into the switch.
-const TX_BATCH: i32 = 64;
+const TX_BATCH: u32 = 64;
 
 /// The state of one VF.
 #[pin_data]
@@ -51,9 +66,9 @@ pub(crate) struct Vf {
     index: u16,
     esw: Arc<Eswitch>,
     #[pin]
-    tx: SpinLockIrq<Ring<SkBuff>>,
+    tx: SpinLockBh<Ring<SkBuff>>,
     #[pin]
-    rx: SpinLockIrq<Ring<SkBuff>>,
+    rx: SpinLockBh<Ring<SkBuff>>,
     #[pin]
     napi: Napi,
     stats: Counters,
@@ -76,12 +91,22 @@ pub(crate) struct Vf {
     port_vlan: AtomicU32,
     /// `min_tx_rate`/`max_tx_rate`; taken inside `tx`'s lock by the poll.
     #[pin]
-    shaper: SpinLockIrq<Shaper>,
+    shaper: SpinLockBh<Shaper>,
+    /// Whether the shaper has a rate: while it has none (and the link
+    /// budget is not in use), frames pass without the lock or the clock.
+    shaped: AtomicBool,
     /// What the VF's rx_mode asked for (multicast list, flags).
     #[pin]
-    filter: SpinLockIrq<RxFilter>,
+    filter: SpinLockBh<RxFilter>,
     /// Whether the VF asked for promiscuous mode (counted by the switch).
     promisc: AtomicBool,
+    /// Whether the poll is moving frames from the TX ring into the switch:
+    /// frames it took off the ring may not have reached their port yet.
+    draining: AtomicBool,
+    /// How many frames the TX ring holds, stored under its lock whenever
+    /// that changes (release): read without the lock by the poll, which
+    /// skips an empty ring, and by `start_xmit` for the direct path.
+    tx_queued: AtomicU32,
     /// Fault injection and recovery counters (debugfs).
     #[pin]
     faults: Scope<VfFaults>,
@@ -117,10 +142,10 @@ impl Vf {
         Ok(try_pin_init!(Self {
             index,
             esw,
-            tx <- new_spinlock_irq!(tx, "svnic_vf_tx"),
-            rx <- new_spinlock_irq!(rx, "svnic_vf_rx"),
+            tx <- new_spinlock_bh!(tx, "svnic_vf_tx"),
+            rx <- new_spinlock_bh!(rx, "svnic_vf_rx"),
             napi <- napi,
-            stats: Counters::default(),
+            stats: Counters::new()?,
             rx_mod <- Moderation::new(ethtool::Dir::Rx),
             tx_mod <- Moderation::new(ethtool::Dir::Tx),
             spoofchk: AtomicBool::new(true),
@@ -129,9 +154,12 @@ impl Vf {
             link_state: AtomicU8::new(link_state_to_u8(VfLinkState::Auto)),
             active: AtomicBool::new(true),
             port_vlan: AtomicU32::new(0),
-            shaper <- new_spinlock_irq!(Shaper::new(), "svnic_vf_shaper"),
-            filter <- new_spinlock_irq!(RxFilter::new(), "svnic_vf_filter"),
+            shaper <- new_spinlock_bh!(Shaper::new(), "svnic_vf_shaper"),
+            shaped: AtomicBool::new(false),
+            filter <- new_spinlock_bh!(RxFilter::new(), "svnic_vf_filter"),
             promisc: AtomicBool::new(false),
+            draining: AtomicBool::new(false),
+            tx_queued: AtomicU32::new(0),
             faults <- VfFaults::scope(debugfs, name),
         }? Error))
     }
@@ -151,7 +179,8 @@ impl Vf {
         }
         let injected = self.faults.tx_reset();
         let dropped = ring::drain(&self.tx);
-        Counters::add(&self.stats.tx_dropped, dropped);
+        self.sync_tx_queued();
+        self.stats.add(Stat::TxDropped, dropped);
         pr_info!(
             "{}: TX queue reset{}, {} frames dropped\n",
             dev.name(),
@@ -165,13 +194,15 @@ impl Vf {
         true
     }
 
-    /// Schedules the poll of the TX ring that an injected stall left when
-    /// it ended (`stall_tx` back to 0): full, its queue stopped, so no frame
-    /// comes to ring the doorbell, as a NIC driver's service task re-arms a
-    /// queue's interrupt against a lost one. Frames that coalescing or the
-    /// shaper hold stay held. Process context.
-    pub(crate) fn rearm_tx(&self) {
-        if self.faults.take_stall_ended() {
+    /// Schedules the poll of the rings an injected stall left when it
+    /// ended (`stall_tx` or `stall_rx` back to 0): full, a TX queue stopped
+    /// or an RX ring that kicks no poll, as a NIC driver's service task
+    /// re-arms a queue's interrupt against a lost one. Frames that
+    /// coalescing or the shaper hold stay held. Process context.
+    pub(crate) fn rearm(&self) {
+        let tx = self.faults.take_stall_ended();
+        let rx = self.faults.take_rx_stall_ended();
+        if tx || rx {
             bh_disabled(|| self.napi.schedule());
         }
     }
@@ -190,7 +221,7 @@ impl Vf {
         fmsg.put_u32(c"ring_used", len);
         fmsg.put_u32(c"ring_size", size);
         fmsg.put_u64(c"timeouts", self.faults.tx_timeouts());
-        fmsg.put_u64(c"dropped", self.stats.tx_dropped.load(Relaxed));
+        fmsg.put_u64(c"dropped", self.stats.get(Stat::TxDropped));
         fmsg.obj_end();
     }
 
@@ -280,6 +311,7 @@ impl Vf {
     pub(crate) fn set_rates(&self, min_mbps: u32, max_mbps: u32) {
         let now = self.esw.now_ns();
         self.shaper.lock().set_rates(now, min_mbps, max_mbps);
+        self.shaped.store(min_mbps != 0 || max_mbps != 0, Relaxed);
         // A poll held back by the old rates runs when its timer fires (at
         // most half a burst at the old rate); scheduling NAPI from here,
         // process context, would leave the softirq pending.
@@ -321,27 +353,30 @@ impl Vf {
         &self.stats
     }
 
-    /// A frame the switch delivers to this VF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, mut skb: SkBuff) {
+    /// A frame the switch delivers to this VF, with its header `hdr` (BH
+    /// context).
+    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, mut skb: SkBuff) {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable || !self.is_active() {
-            Counters::add(&self.stats.rx_dropped, 1);
+            self.stats.add(Stat::RxDropped, 1);
             return;
         }
-        if let Some(dst) = skb.eth_dest() {
-            let trusted = self.trusted.load(Relaxed);
-            if ether::is_multicast(&dst) && !self.filter.lock().accepts_group(&dst, trusted) {
-                // Filtered, like a NIC's multicast filter: not a drop.
-                return;
-            }
+        if ether::is_multicast(&hdr.dst)
+            && !self
+                .filter
+                .lock()
+                .accepts_group(&hdr.dst, self.trusted.load(Relaxed))
+        {
+            // Filtered, like a NIC's multicast filter: not a drop.
+            return;
         }
         skb.push_mac_header();
-        let pass = match vlan::to_vf(self.port_vlan().as_ref(), skb.outer_vlan()) {
+        let pass = match vlan::to_vf(self.port_vlan().as_ref(), hdr.vlan) {
             RxVerdict::Pass => true,
             RxVerdict::Pop => skb.pop_vlan().is_ok(),
             RxVerdict::Drop => false,
         };
         if !pass {
-            Counters::add(&self.stats.rx_dropped, 1);
+            self.stats.add(Stat::RxDropped, 1);
             return;
         }
         rxq::enqueue(
@@ -351,68 +386,123 @@ impl Vf {
             &self.stats,
             self.rx_mod.current(),
             skb,
+            &hdr.dst,
         );
     }
 
+    /// Stores the TX ring's count again after a change that did not go
+    /// through `start_xmit` or the drain (a reset, a resize, a stop).
+    fn sync_tx_queued(&self) {
+        let ring = self.tx.lock();
+        self.tx_queued.store(ring.len(), Release);
+    }
+
+    /// Whether frames pass the shaper without asking it: no rate on this
+    /// VF, and the link budget not in use.
+    fn shaper_idle(&self) -> bool {
+        !self.shaped.load(Relaxed) && self.esw.link_budget().rate_mbps() == 0
+    }
+
+    /// The VF's port checks on a frame it sent, the same for the direct
+    /// path and the ring: the spoof check and the port VLAN (pushing its
+    /// tag). Returns the frame's VLAN in the switch and its header, or
+    /// `None` if the frame was dropped (and counted).
+    fn egress(
+        &self,
+        own: &MacAddr,
+        spoofchk: bool,
+        port_vlan: Option<&PortVlan>,
+        skb: &mut SkBuff,
+    ) -> Option<(u16, EthHdr)> {
+        let Some(mut hdr) = skb.eth() else {
+            self.stats.add(Stat::TxDropped, 1);
+            return None;
+        };
+        if spoofchk && hdr.src != *own {
+            self.stats.tx_drop(Stat::TxSpoofed);
+            return None;
+        }
+        match vlan::from_vf(port_vlan, hdr.vlan) {
+            TxVerdict::Pass { vlan } => Some((vlan, hdr)),
+            TxVerdict::Push {
+                ethertype,
+                tci,
+                vlan,
+            } => {
+                skb.push_vlan(ethertype, tci);
+                hdr.vlan = Some((ethertype, tci));
+                Some((vlan, hdr))
+            }
+            TxVerdict::Drop => {
+                self.stats.tx_drop(Stat::TxVlanDropped);
+                None
+            }
+        }
+    }
+
+    /// The direct path of `start_xmit` (see the module documentation), for
+    /// a VF whose TX ring is idle. Gives the frame back if it must take
+    /// the ring.
+    fn xmit_direct(&self, dev: &Device, mut skb: SkBuff) -> core::result::Result<(), SkBuff> {
+        if self.port_vlan().is_some() {
+            // The ring path pushes the tag; the frame must reach it as sent.
+            return Err(skb);
+        }
+        let spoofchk = self.spoofchk.load(Relaxed);
+        let Some((vlan, hdr)) = self.egress(&dev.mac(), spoofchk, None, &mut skb) else {
+            return Ok(());
+        };
+        let len = u64::from(skb.len());
+        self.esw.tx_direct(self.index, vlan, &hdr, skb)?;
+        self.stats.tx(len);
+        self.stats.add(Stat::TxDirect, 1);
+        Ok(())
+    }
+
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
-    /// far as the shaper lets them go.
+    /// far as the shaper lets them go. The clock and the shaper's lock are
+    /// left alone while the shaper has nothing to do.
     fn drain_tx(&self, dev: &Device) -> Drained {
+        let idle = self.shaper_idle();
+        let link = self.esw.link_budget();
+        let now = if idle { 0 } else { self.esw.now_ns() };
         let own = dev.mac();
         let spoofchk = self.spoofchk.load(Relaxed);
         let port_vlan = self.port_vlan();
-        let link = self.esw.link_budget();
-        let now = self.esw.now_ns();
         for _ in 0..TX_BATCH {
-            let next = {
+            let (next, left) = {
                 let mut ring = self.tx.lock();
-                let Some(len) = ring.peek().map(SkBuff::len) else {
-                    return Drained::Empty;
-                };
-                if let Admit::After(ns) = self.shaper.lock().admit(link, now, len) {
-                    return Drained::Throttled(ns);
+                if !idle {
+                    let Some(len) = ring.peek().map(SkBuff::len) else {
+                        return Drained::Empty;
+                    };
+                    if let Admit::After(ns) = self.shaper.lock().admit(link, now, len) {
+                        return Drained::Throttled(ns);
+                    }
                 }
-                let skb = ring.pop();
-                if dev.queue_stopped() {
+                let (skb, left) = ring.pop_counted();
+                self.tx_queued.store(left, Release);
+                if skb.is_some() && dev.queue_stopped() {
                     // Progress: the TX watchdog must not fire.
                     dev.trans_update();
-                    if ring.len() < ring.size() / 2 {
+                    if left < ring.size() / 2 {
                         dev.wake_queue();
                     }
                 }
-                skb
+                (skb, left)
             };
             let Some(mut skb) = next else {
                 return Drained::Empty;
             };
-            if spoofchk && skb.eth_source() != Some(own) {
-                Counters::add(&self.stats.tx_spoofed, 1);
-                Counters::add(&self.stats.tx_dropped, 1);
-                continue;
+            if let Some((vlan, hdr)) = self.egress(&own, spoofchk, port_vlan.as_ref(), &mut skb) {
+                self.stats.tx(u64::from(skb.len()));
+                self.esw.tx_from_vf(self.index, vlan, &hdr, skb);
             }
-            let vlan = match vlan::from_vf(port_vlan.as_ref(), skb.outer_vlan()) {
-                TxVerdict::Pass { vlan } => vlan,
-                TxVerdict::Push {
-                    ethertype,
-                    tci,
-                    vlan,
-                } => {
-                    skb.push_vlan(ethertype, tci);
-                    vlan
-                }
-                TxVerdict::Drop => {
-                    Counters::add(&self.stats.tx_vlan_dropped, 1);
-                    Counters::add(&self.stats.tx_dropped, 1);
-                    continue;
-                }
-            };
-            self.stats.tx(u64::from(skb.len()));
-            self.esw.tx_from_vf(self.index, vlan, skb);
+            if left == 0 {
+                return Drained::Empty;
+            }
         }
-        if self.tx.lock().is_empty() {
-            Drained::Empty
-        } else {
-            Drained::More
-        }
+        Drained::More
     }
 }
 
@@ -438,12 +528,15 @@ impl EthtoolOps for Vf {
         let fresh_rx = ethtool::new_ring(rx, rx_now, fault, extack)?;
         let fresh_tx = ethtool::new_ring(tx, tx_now, fault, extack)?;
         if let Some(fresh) = fresh_rx {
-            Counters::add(&self.stats.rx_dropped, ethtool::swap_ring(&self.rx, fresh));
+            self.stats
+                .add(Stat::RxDropped, ethtool::swap_ring(&self.rx, fresh));
         }
         if let Some(fresh) = fresh_tx {
             // A stopped queue is woken by the poll once the ring drains
             // below half (the ring was full, so a poll is due).
-            Counters::add(&self.stats.tx_dropped, ethtool::swap_ring(&self.tx, fresh));
+            self.stats
+                .add(Stat::TxDropped, ethtool::swap_ring(&self.tx, fresh));
+            self.sync_tx_queued();
         }
         Ok(())
     }
@@ -498,19 +591,39 @@ impl NetdevOps for Vf {
         self.rx_mod.stopped();
         self.tx_mod.stopped();
         // Frames still queued are lost with the queue: count them.
-        Counters::add(&self.stats.tx_dropped, ring::drain(&self.tx));
-        Counters::add(&self.stats.rx_dropped, ring::drain(&self.rx));
+        self.stats.add(Stat::TxDropped, ring::drain(&self.tx));
+        self.sync_tx_queued();
+        self.stats.add(Stat::RxDropped, ring::drain(&self.rx));
     }
 
     fn start_xmit(&self, dev: &Device, skb: SkBuff) {
         if self.link_state() == VfLinkState::Disable || skb.len() < 14 {
-            Counters::add(&self.stats.tx_dropped, 1);
+            self.stats.add(Stat::TxDropped, 1);
             return;
         }
         let coal = self.tx_mod.current();
+        let skb = if coal == Coalesce::OFF && self.shaper_idle() && !self.faults.tx_stalled() {
+            // The ring's count is read before the drain's flag: a drain that
+            // emptied the ring set the flag before it stored the count, and
+            // clears it only after switching the frames (release, paired
+            // with these acquires). This is the only producer (the core's
+            // xmit lock), so the ring stays empty meanwhile.
+            let idle = self.tx_queued.load(Acquire) == 0 && !self.draining.load(Acquire);
+            if idle {
+                match self.xmit_direct(dev, skb) {
+                    Ok(()) => return,
+                    Err(skb) => skb,
+                }
+            } else {
+                skb
+            }
+        } else {
+            skb
+        };
         let (pushed, kick) = {
             let mut ring = self.tx.lock();
             let r = ring.push(skb);
+            self.tx_queued.store(ring.len(), Release);
             let kick = match r {
                 Ok(()) => coal.on_queued(ring.len(), ring.size()),
                 Err(_) => Kick::Now,
@@ -522,28 +635,52 @@ impl NetdevOps for Vf {
         };
         if let Err(skb) = pushed {
             drop(skb);
-            Counters::add(&self.stats.tx_dropped, 1);
+            self.stats.add(Stat::TxDropped, 1);
         }
         ethtool::kick(&self.napi, Timer::Tx, kick);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        Counters::add(&self.stats.rx_polls, 1);
+        self.stats.add(Stat::RxPolls, 1);
+        self.rx_mod.poll_started(napi, Timer::Rx);
+        self.tx_mod.poll_started(napi, Timer::Tx);
         let dev = napi.dev();
         let tx = if self.faults.tx_stall_holds() {
             // Injected hang: the ring fills, the queue stops and stays
             // stopped until the TX watchdog resets it.
             Drained::Empty
+        } else if self.tx_queued.load(Acquire) == 0 {
+            // A frame queued after this read kicks the poll again.
+            Drained::Empty
         } else {
-            self.drain_tx(dev)
+            // Set before the count is stored, so that `start_xmit`, which
+            // finds the count 0, sees it.
+            self.draining.store(true, Relaxed);
+            let tx = self.drain_tx(dev);
+            self.draining.store(false, Release);
+            tx
         };
-        let done = rxq::deliver(&self.rx, napi, budget);
+        let done = if self.faults.rx_stall_holds() {
+            // Injected RX stall: the ring fills, then drops.
+            0
+        } else {
+            rxq::deliver(&self.rx, napi, budget)
+        };
         let s = &self.stats;
-        let polls = s.rx_polls.load(Relaxed);
-        self.rx_mod
-            .sample(polls, s.rx_packets.load(Relaxed), s.rx_bytes.load(Relaxed));
-        self.tx_mod
-            .sample(polls, s.tx_packets.load(Relaxed), s.tx_bytes.load(Relaxed));
+        self.rx_mod.sample(|| {
+            (
+                s.get(Stat::RxPolls),
+                s.get(Stat::RxPackets),
+                s.get(Stat::RxBytes),
+            )
+        });
+        self.tx_mod.sample(|| {
+            (
+                s.get(Stat::RxPolls),
+                s.get(Stat::TxPackets),
+                s.get(Stat::TxBytes),
+            )
+        });
         if let Drained::More = tx {
             // Stay scheduled: claim the whole budget.
             return budget;

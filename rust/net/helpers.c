@@ -221,3 +221,53 @@ u64 svnic_get_jiffies_64(void)
 {
 	return get_jiffies_64();
 }
+
+void svnic_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void svnic_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
+}
+
+int svnic_spin_trylock_bh(spinlock_t *lock)
+{
+	return spin_trylock_bh(lock);
+}
+
+u64 __percpu *svnic_alloc_percpu_u64(size_t n)
+{
+	return __alloc_percpu_gfp(n * sizeof(u64), __alignof__(u64), GFP_KERNEL);
+}
+
+void svnic_this_cpu_add_u64(u64 __percpu *counter, u64 n)
+{
+	this_cpu_add(*counter, n);
+}
+
+u64 *svnic_per_cpu_ptr(u64 __percpu *counter, unsigned int cpu)
+{
+	return per_cpu_ptr(counter, cpu);
+}
+
+bool svnic_cpu_possible(unsigned int cpu)
+{
+	return cpu_possible(cpu);
+}
+
+unsigned int svnic_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+bool svnic_skb_shared(const struct sk_buff *skb)
+{
+	return skb_shared(skb);
+}
+
+bool svnic_skb_cloned(const struct sk_buff *skb)
+{
+	return skb_cloned(skb);
+}

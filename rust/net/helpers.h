@@ -63,4 +63,17 @@ void svnic_dim_update_sample(u16 event_ctr, u64 packets, u64 bytes, struct dim_s
 
 u64 svnic_get_jiffies_64(void);
 
+void svnic_spin_lock_bh(spinlock_t *lock);
+void svnic_spin_unlock_bh(spinlock_t *lock);
+int svnic_spin_trylock_bh(spinlock_t *lock);
+
+u64 __percpu *svnic_alloc_percpu_u64(size_t n);
+void svnic_this_cpu_add_u64(u64 __percpu *counter, u64 n);
+u64 *svnic_per_cpu_ptr(u64 __percpu *counter, unsigned int cpu);
+bool svnic_cpu_possible(unsigned int cpu);
+unsigned int svnic_nr_cpu_ids(void);
+
+bool svnic_skb_shared(const struct sk_buff *skb);
+bool svnic_skb_cloned(const struct sk_buff *skb);
+
 #endif /* SVNIC_HELPERS_H */

@@ -50,8 +50,12 @@ pub(crate) enum Timer {
     Tx,
 }
 
-/// Slack of [`Napi::schedule_in`]'s timer, so that wake-ups can be batched.
+/// Slack of the shaper's timer, so that wake-ups can be batched.
 const TIMER_SLACK_NS: u64 = 20_000;
+
+/// The slack of a coalescing timer of `ns` is `ns >> COALESCE_SLACK_SHIFT`:
+/// rx-usecs 16 fires within 17 us, not 36.
+const COALESCE_SLACK_SHIFT: u32 = 4;
 
 // SAFETY: NAPI contexts are used from any CPU; the core's state bits
 // serialise polling.
@@ -148,16 +152,29 @@ impl Napi {
     /// Schedules a poll in about `ns` nanoseconds with timer `which`
     /// (replacing its earlier request).
     pub(crate) fn schedule_by(&self, which: Timer, ns: u64) {
+        let slack = match which {
+            Timer::Shaper => TIMER_SLACK_NS,
+            Timer::Rx | Timer::Tx => ns >> COALESCE_SLACK_SHIFT,
+        };
         let ns = i64::try_from(ns).unwrap_or(i64::MAX);
         // SAFETY: By the type invariant the timer was set up.
         unsafe {
             bindings::hrtimer_start_range_ns(
                 self.timer(which),
                 ns,
-                TIMER_SLACK_NS,
+                slack,
                 bindings::hrtimer_mode_HRTIMER_MODE_REL,
             )
         };
+    }
+
+    /// Withdraws the pending request of coalescing timer `which`, if any,
+    /// without waiting for a callback that runs already (it only schedules
+    /// the context): a poll or a frame count beat the timer to it.
+    pub(crate) fn cancel_kick(&self, which: Timer) {
+        // SAFETY: By the type invariant the timer was set up;
+        // `hrtimer_try_to_cancel` returns at once if it is not queued.
+        unsafe { bindings::hrtimer_try_to_cancel(self.timer(which)) };
     }
 
     /// Cancels every timer's request, waiting for running callbacks to
@@ -219,8 +236,15 @@ impl Napi {
         unsafe { bindings::napi_complete_done(self.as_raw(), work) }
     }
 
-    /// Hands a received frame to GRO and the stack.
+    /// Hands a received frame to the stack: through GRO, unless the buffer
+    /// is shared or cloned (GRO could not merge it; veth skips it too).
     pub(crate) fn gro_receive(&self, skb: SkBuff) {
+        if skb.is_shared_or_cloned() {
+            // SAFETY: The core takes over our reference to the buffer; we
+            // are in the context's poll (softirq).
+            unsafe { bindings::netif_receive_skb(skb.into_raw()) };
+            return;
+        }
         // SAFETY: By the type invariant the context was added; the core takes
         // over our reference to the buffer.
         unsafe { bindings::svnic_napi_gro_receive(self.as_raw(), skb.into_raw()) };

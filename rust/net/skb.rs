@@ -12,6 +12,17 @@ use crate::{
 use core::ptr::NonNull;
 use kernel::{error::to_result, prelude::*};
 
+/// What the switch needs of a frame's Ethernet header, parsed once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EthHdr {
+    /// Destination address.
+    pub(crate) dst: MacAddr,
+    /// Source address.
+    pub(crate) src: MacAddr,
+    /// The outer VLAN tag, as [`SkBuff::outer_vlan`] reads it.
+    pub(crate) vlan: Option<(u16, u16)>,
+}
+
 /// An owned `struct sk_buff`.
 ///
 /// Dropping it frees the buffer as a drop (`kfree_skb`, visible to drop
@@ -79,21 +90,49 @@ impl SkBuff {
     }
 
     /// The Ethernet header at the MAC header, if the buffer has one there
-    /// in its linear part.
+    /// in its linear part. Reads the fields `skb_mac_header` and
+    /// `skb_tail_pointer` read, inline: the data path parses every frame.
+    #[inline]
     fn eth_header(&self) -> Option<[u8; 14]> {
-        let skb = self.as_raw();
         let mut hdr = [0u8; 14];
-        // SAFETY: By the type invariant the buffer is valid; we read only
-        // between its MAC header and its tail, inside the head buffer.
+        // SAFETY: By the type invariant the buffer is valid; the header
+        // offsets are in the struct group `__bindgen_anon_4` describes. We
+        // read only between the MAC header and the tail (64-bit kernels keep
+        // `tail` as an offset from `head`), inside the head buffer.
         unsafe {
-            let mac = bindings::svnic_skb_mac_header(skb);
-            let tail = bindings::svnic_skb_tail_pointer(skb);
-            if !bindings::svnic_skb_mac_header_was_set(skb) || tail.offset_from(mac) < 14 {
+            let skb = &*self.as_raw();
+            let mac = skb.__bindgen_anon_4.__bindgen_anon_1.as_ref().mac_header;
+            // `skb_mac_header_was_set`: unset is all ones.
+            if mac == u16::MAX || skb.tail < u32::from(mac) + 14 {
                 return None;
             }
-            core::ptr::copy_nonoverlapping(mac, hdr.as_mut_ptr(), hdr.len());
+            core::ptr::copy_nonoverlapping(
+                skb.head.add(usize::from(mac)),
+                hdr.as_mut_ptr(),
+                hdr.len(),
+            );
         }
         Some(hdr)
+    }
+
+    /// The Ethernet addresses and the outer VLAN tag, read once for the
+    /// whole path of a frame through the switch; `None` as for
+    /// [`SkBuff::eth_dest`].
+    pub(crate) fn eth(&self) -> Option<EthHdr> {
+        let h = self.eth_header()?;
+        Some(EthHdr {
+            dst: [h[0], h[1], h[2], h[3], h[4], h[5]],
+            src: [h[6], h[7], h[8], h[9], h[10], h[11]],
+            vlan: self.outer_vlan(),
+        })
+    }
+
+    /// Whether another reference to the buffer or its data exists: the
+    /// stack may not change it in place.
+    pub(crate) fn is_shared_or_cloned(&self) -> bool {
+        let skb = self.as_raw();
+        // SAFETY: By the type invariant the buffer is valid.
+        unsafe { bindings::svnic_skb_shared(skb) || bindings::svnic_skb_cloned(skb) }
     }
 
     /// Destination address of the Ethernet header; `None` if the buffer
@@ -101,12 +140,6 @@ impl SkBuff {
     pub(crate) fn eth_dest(&self) -> Option<MacAddr> {
         let h = self.eth_header()?;
         Some([h[0], h[1], h[2], h[3], h[4], h[5]])
-    }
-
-    /// Source address of the Ethernet header; `None` as for [`SkBuff::eth_dest`].
-    pub(crate) fn eth_source(&self) -> Option<MacAddr> {
-        let h = self.eth_header()?;
-        Some([h[6], h[7], h[8], h[9], h[10], h[11]])
     }
 
     /// The frame's outer VLAN tag as `(tpid, tci)` in host byte order, or

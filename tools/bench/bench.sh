@@ -9,6 +9,7 @@
 # Paths (each endpoint in its own namespace, same addresses and sink):
 #   svnic      VF0 -> embedded switch -> VF1 (a PF over a veth uplink)
 #   veth       one veth pair
+#   veth_gro   one veth pair, GRO on at the receiver (veth's NAPI mode)
 #   bridge     veth -> bridge -> veth
 #   macvlan    macvlan -> macvlan, bridge mode, on one veth end
 #   netdevsim  two linked netdevsim ports
@@ -25,14 +26,22 @@
 #   W7  svnic only: 1, 2, 4 VF pairs sending at once: aggregate kpps and
 #       Jain's fairness index over the pairs.
 #
+# pktgen's `burst` (xmit_more) is not among them: pktgen refuses it on a
+# device without IFF_TX_SKB_SHARING, and veth, macvlan and svnic's VFs all
+# clear that flag (they forward the skb pktgen would send again).
+#
+# The end of the output has one line per target of issue 16, e.g.
+# "svnic/veth 64B: 1.07 (target >= 1.00) ok", and every figure goes to
+# SVNIC_BENCH_JSON (a file, if set) as JSON.
+#
 # Environment: SVNIC_BENCH_SECONDS (measured seconds per run, 5),
 # SVNIC_BENCH_REPS (runs per path and size, 3), SVNIC_BENCH_PATHS (the list
-# above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7").
+# above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7"), SVNIC_BENCH_JSON.
 set -u
 
 secs=${SVNIC_BENCH_SECONDS:-5}
 reps=${SVNIC_BENCH_REPS:-3}
-paths=${SVNIC_BENCH_PATHS:-svnic veth bridge macvlan netdevsim}
+paths=${SVNIC_BENCH_PATHS:-svnic veth veth_gro bridge macvlan netdevsim}
 workloads=${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7}
 ip_a=198.51.100.1
 ip_b=198.51.100.2
@@ -97,6 +106,12 @@ setup_veth()
 	pair_ns 0
 	ip link add snd netns bench_a0 type veth peer name rcv netns bench_b0
 	TX[0]=snd RX[0]=rcv
+}
+
+setup_veth_gro()
+{
+	setup_veth
+	ip netns exec bench_b0 ethtool -K rcv gro on >/dev/null || die "veth GRO"
 }
 
 setup_bridge()
@@ -259,6 +274,10 @@ stats()
 
 polls() { ip netns exec bench_b0 ethtool -S "${RX[0]}" | awk '$1 == "rx_polls:" {print $2}'; }
 
+# Every figure, by key (w1.PATH.SIZE.kpps, w4.PATH.p50, ...), for the
+# targets and the JSON.
+declare -A R
+
 # --- workloads ----------------------------------------------------------------
 w1()
 {
@@ -276,8 +295,11 @@ w1()
 			done
 		done
 		for p in $paths; do
+			out=$(stats ${kpps[$p]})
+			R[w1.$p.$size.kpps]=${out%% *}
+			R[w1.$p.$size.nspp]=$(stats ${nspp[$p]} | cut -d' ' -f1)
 			printf "w1 %-10s %4dB  kpps %s  ns/pkt %s\n" "$p" "$size" \
-				"$(stats ${kpps[$p]})" "$(stats ${nspp[$p]} | cut -d' ' -f1)"
+				"$out" "${R[w1.$p.$size.nspp]}"
 		done
 		unset kpps nspp
 		declare -A kpps nspp
@@ -288,16 +310,19 @@ w4()
 {
 	local p
 	echo "## W4: ping RTT at idle, 200 probes, microseconds (p50 p99 max)"
+	local out
 	for p in $paths; do
 		setup "$p" 1
-		printf "w4 %-10s rtt %s\n" "$p" "$(rtt)"
+		out=$(rtt)
+		R[w4.$p.p50]=${out%% *}
+		printf "w4 %-10s rtt %s\n" "$p" "$out"
 		cleanup
 	done
 }
 
 w6()
 {
-	local s out p0 p1 r0 r1 ns dev
+	local s out p0 p1 r0 r1 ns dev ppp rtt_out key
 	echo "## W6: svnic coalescing, of the receiving VF's RX or (tx:) the sending VF's TX doorbell:"
 	echo "## 64B flood kpps, receiver packets per NAPI poll, idle RTT p50 p99 max (us)"
 	for s in "rx-usecs 0 rx-frames 1" "rx-usecs 16 rx-frames 16" "rx-usecs 64 rx-frames 64" \
@@ -310,8 +335,14 @@ w6()
 		p0=$(polls) r0=$(rx_count 0)
 		out=$(flood 1 64 | tail -n1)
 		p1=$(polls) r1=$(rx_count 0)
-		printf "w6 %-30s kpps %6s  pkts/poll %6s  rtt %s\n" "$s" "${out% *}" \
-			"$(awk -v p=$((p1 - p0)) -v r=$((r1 - r0)) 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')" "$(rtt)"
+		ppp=$(awk -v p=$((p1 - p0)) -v r=$((r1 - r0)) 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')
+		rtt_out=$(rtt)
+		key=${s// /_}
+		key=${key//:/}
+		R[w6.$key.kpps]=${out% *}
+		R[w6.$key.pkts_per_poll]=$ppp
+		R[w6.$key.p50]=${rtt_out%% *}
+		printf "w6 %-30s kpps %6s  pkts/poll %6s  rtt %s\n" "$s" "${out% *}" "$ppp" "$rtt_out"
 		cleanup
 	done
 }
@@ -326,10 +357,78 @@ w7()
 		total=$(tail -n1 <<<"$out" | cut -d' ' -f1)
 		fair=$(head -n "$n" <<<"$out" |
 			awk '{s += $1; q += $1 * $1} END { if (q > 0) printf "%.3f", s * s / (NR * q); else print "-" }')
+		R[w7.$n.kpps]=$total
+		R[w7.$n.fairness]=$fair
 		printf "w7 %d pairs  kpps %s  per pair %s  fairness %s\n" "$n" "$total" \
 			"$(head -n "$n" <<<"$out" | tr '\n' ' ')" "$fair"
 		cleanup
 	done
+}
+
+# target NAME VALUE OP LIMIT: one line "NAME: VALUE (target OP LIMIT) ok|missed",
+# or "n/a" when a figure is missing.
+target()
+{
+	local verdict
+	if [ -z "$2" ]; then
+		printf "%s: n/a (target %s %s) not measured\n" "$1" "$3" "$4"
+		return
+	fi
+	verdict=$(awk -v v="$2" -v l="$4" -v op="$3" \
+		'BEGIN { ok = (op == ">=") ? (v >= l) : (v <= l); print ok ? "ok" : "missed" }')
+	printf "%s: %.2f (target %s %.2f) %s\n" "$1" "$2" "$3" "$4" "$verdict"
+}
+
+# ratio A B: A / B with two decimals, empty if either is missing or B is 0.
+ratio()
+{
+	[ -n "$1" ] && [ -n "$2" ] && [ "$2" != 0 ] && [ "$2" != - ] && [ "$1" != - ] || return 0
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'
+}
+
+# polls_per_sec W6KEY: the receiver's polls per second in that W6 run.
+polls_per_sec()
+{
+	local k=${R[w6.$1.kpps]:-} p=${R[w6.$1.pkts_per_poll]:-}
+	[ -n "$k" ] && [ -n "$p" ] && awk -v k="$k" -v p="$p" 'BEGIN { if (p > 0) printf "%.1f", k * 1000 / p }'
+}
+
+targets()
+{
+	local size base off c
+	echo "## Targets (issue 16): ratios within this boot"
+	for size in 64 1500; do
+		for base in veth macvlan; do
+			target "svnic/$base ${size}B" "$(ratio "${R[w1.svnic.$size.kpps]:-}" "${R[w1.$base.$size.kpps]:-}")" ">=" 1.00
+		done
+		target "svnic/bridge ${size}B" "$(ratio "${R[w1.svnic.$size.kpps]:-}" "${R[w1.bridge.$size.kpps]:-}")" ">=" 1.30
+	done
+	target "svnic/veth ping p50" "$(ratio "${R[w4.svnic.p50]:-}" "${R[w4.veth.p50]:-}")" "<=" 1.00
+	off=rx-usecs_0_rx-frames_1
+	for c in rx-usecs_64_rx-frames_64 adaptive-rx_on; do
+		target "polls off/$c at saturation" \
+			"$(ratio "$(polls_per_sec "$off")" "$(polls_per_sec "$c")")" ">=" 3.00
+		target "kpps $c/off" "$(ratio "${R[w6.$c.kpps]:-}" "${R[w6.$off.kpps]:-}")" ">=" 0.95
+	done
+	target "idle rtt adaptive-rx/off" "$(ratio "${R[w6.adaptive-rx_on.p50]:-}" "${R[w6.$off.p50]:-}")" "<=" 1.10
+	target "4 pairs/1 pair kpps" "$(ratio "${R[w7.4.kpps]:-}" "${R[w7.1.kpps]:-}")" ">=" 1.00
+}
+
+# json: every figure as one JSON object (numbers where they are numbers).
+json()
+{
+	local k sep=
+	printf '{\n  "kernel": "%s",\n  "cpus": %d,\n  "seconds": %d,\n  "reps": %d,\n  "figures": {' \
+		"$(uname -r)" "$(nproc)" "$secs" "$reps"
+	for k in $(printf '%s\n' "${!R[@]}" | sort); do
+		if [[ ${R[$k]} =~ ^-?[0-9]+(\.[0-9]+)?$ ]]; then
+			printf '%s\n    "%s": %s' "$sep" "$k" "${R[$k]}"
+		else
+			printf '%s\n    "%s": "%s"' "$sep" "$k" "${R[$k]}"
+		fi
+		sep=,
+	done
+	printf '\n  }\n}\n'
 }
 
 [ -d /sys/module/svnic ] || die "svnic is not loaded"
@@ -341,3 +440,6 @@ for w in $workloads; do
 	"$w"
 done
 cleanup
+targets
+[ -n "${SVNIC_BENCH_JSON:-}" ] && json >"$SVNIC_BENCH_JSON"
+exit 0

@@ -3,9 +3,10 @@
 #
 # `make bench`: build the plain (non-debug) test kernel (cached like the
 # debug one), build svnic.ko against it in OUT/src, boot the VM and run
-# tools/bench/bench.sh there. Results go to stdout and OUT/results.txt
-# (OUT defaults to out/bench). SVNIC_BENCH_* variables pass through to the
-# guest; see bench.sh.
+# tools/bench/bench.sh there. Results go to stdout, OUT/results.txt and
+# OUT/results.json, figures to OUT/*.png (drawn with Debian's
+# python3-matplotlib, installed if missing); OUT defaults to out/bench.
+# SVNIC_BENCH_* variables pass through to the guest; see bench.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,7 +32,18 @@ if ! make -C "$kdir" M="$src" LLVM=-19 modules >"$log" 2>&1; then
 	exit 1
 fi
 
+export SVNIC_BENCH_JSON=$out/results.json
+rm -f "$SVNIC_BENCH_JSON"
 env=$(env | grep '^SVNIC_BENCH_' | sed "s/^/export '/; s/\$/';/" | tr '\n' ' ' || true)
 SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-3000} "$repo/tools/vm/run.sh" "$kdir" "$out" \
 	"$env insmod $src/svnic.ko && tools/bench/bench.sh >$out/results.txt; rc=\$?; cat $out/results.txt; rmmod svnic; exit \$rc"
 echo "svnic-bench: results in $out/results.txt (guest kernel log: $out/console.log)" >&2
+if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+	echo "svnic-bench: installing python3-matplotlib for the figures" >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-matplotlib >&2 ||
+		echo "svnic-bench: no matplotlib: no figures" >&2
+fi
+if [ -s "$SVNIC_BENCH_JSON" ] && /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
+	/usr/bin/python3 "$here/plot.py" "$SVNIC_BENCH_JSON" "$out" &&
+		echo "svnic-bench: figures in $out/*.png" >&2
+fi

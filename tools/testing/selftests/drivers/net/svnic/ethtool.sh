@@ -23,7 +23,7 @@ VF1=192.0.2.11
 PF=192.0.2.1
 PEER=192.0.2.2
 
-STAT_NAMES="rx_packets rx_bytes rx_dropped rx_broadcast rx_multicast tx_packets tx_bytes tx_dropped tx_spoofed tx_vlan_dropped rx_polls rx_moder_usecs rx_moder_frames tx_moder_usecs tx_moder_frames"
+STAT_NAMES="rx_packets rx_bytes rx_dropped rx_broadcast rx_multicast tx_packets tx_bytes tx_dropped tx_spoofed tx_vlan_dropped rx_polls tx_direct rx_moder_usecs rx_moder_frames tx_moder_usecs tx_moder_frames"
 
 # rtts NS ADDR: three pings from NS to ADDR, 0.5 s apart; the round trip
 # of each reply, in whole ms, one a line.

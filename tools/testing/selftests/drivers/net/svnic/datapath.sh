@@ -1,0 +1,185 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The two ways a VF's frame takes through the switch. The direct path: a
+# VF whose TX ring is idle, with no shaper and no TX coalescing, switches
+# a frame for another function from ndo_start_xmit into the receiver's RX
+# ring (counted in `ethtool -S` tx_direct). Everything else takes the TX
+# ring and the VF's poll. Checked: unicast to a VF or the PF goes direct,
+# to the uplink it does not; a shaped or TX-coalesced VF never goes
+# direct; numbered frames stay in order while TX coalescing flips the
+# sender between the two paths; a full RX ring (stall_rx) drops and
+# counts at the receiver, and passes traffic once the stall ends; a
+# sender whose ring fills behind a 1 Mbit/s shaper stops and wakes its
+# queue without a TX timeout, and every frame arrives.
+
+source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
+
+MAC0=02:00:00:00:d0:00
+MAC1=02:00:00:00:d0:01
+
+# stats DEV NAME...: counters of `ethtool -S DEV`.
+stats() { svnic_ethtool_stats "$@"; }
+
+# pings NS ADDR [N]: N (3) pings that must all be answered.
+pings() { svnic_in "$1" ping -q -c "${3:-3}" -i 0.2 -W 3 "$2" >/dev/null; }
+
+test_direct()
+{
+	local d0 p0 d1 p1
+	RET=0
+	# Resolve the neighbours first: a frame the ARP reply releases is sent
+	# from VF0's own poll, which takes the ring.
+	pings "$NS_VF0" 192.0.2.11 1
+	pings "$NS_VF0" 192.0.2.1 1
+	read -r d0 p0 < <(stats pf0v0 tx_direct tx_packets)
+	pings "$NS_VF0" 192.0.2.11
+	check_err $? "VF0 cannot reach VF1"
+	pings "$NS_VF0" 192.0.2.1
+	check_err $? "VF0 cannot reach the PF"
+	read -r d1 p1 < <(stats pf0v0 tx_direct tx_packets)
+	((d1 - d0 >= 6))
+	check_err $? "6 echo requests to VF1 and the PF, $((d1 - d0)) went direct"
+	read -r d0 p0 < <(stats pf0v0 tx_direct tx_packets)
+	pings "$NS_VF0" 192.0.2.2
+	check_err $? "VF0 cannot reach the uplink's peer"
+	read -r d1 p1 < <(stats pf0v0 tx_direct tx_packets)
+	((d1 == d0 && p1 - p0 >= 3))
+	check_err $? "frames for the uplink: $((d1 - d0)) direct of $((p1 - p0)) sent"
+	log_test "datapath: frames for a VF or the PF go direct, for the uplink by the ring"
+}
+
+# ring_only WHAT: pings from VF0 to VF1 are answered, none went direct.
+ring_only()
+{
+	local d0 p0 d1 p1
+	read -r d0 p0 < <(stats pf0v0 tx_direct tx_packets)
+	pings "$NS_VF0" 192.0.2.11
+	check_err $? "$1: VF0 cannot reach VF1"
+	read -r d1 p1 < <(stats pf0v0 tx_direct tx_packets)
+	((d1 == d0 && p1 - p0 >= 3))
+	check_err $? "$1: $((d1 - d0)) of $((p1 - p0)) frames went direct"
+}
+
+test_held_take_the_ring()
+{
+	RET=0
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 100
+	ring_only "max_tx_rate 100"
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
+	svnic_ethtool pf0v0 -C tx-usecs 20 tx-frames 0
+	ring_only "tx-usecs 20"
+	svnic_ethtool pf0v0 -C adaptive-tx on
+	ring_only "adaptive-tx"
+	svnic_ethtool pf0v0 -C adaptive-tx off tx-usecs 0 tx-frames 1
+	log_test "datapath: a shaped or TX-coalesced VF never goes direct"
+}
+
+test_order()
+{
+	local dir out sent got bad d0 p0 d1 p1 i
+	RET=0
+	dir=$(mktemp -d)
+	defer rm -rf "$dir"
+	read -r d0 p0 < <(stats pf0v0 tx_direct tx_packets)
+	svnic_in "$NS_VF1" python3 "$(dirname "$(readlink -e "$0")")/svnic_order.py" \
+		pf0v1 "/run/netns/$NS_VF0" pf0v0 "$MAC1" "$MAC0" "$dir/ready" "$dir/stop" \
+		>"$dir/out" &
+	slowwait 30 test -e "$dir/ready"
+	check_err $? "the sender did not start"
+	# Each flip leaves frames on the ring (held for 500 us) that the
+	# direct frames after them must not overtake.
+	for i in 1 2 3 4 5 6; do
+		svnic_ethtool pf0v0 -C tx-usecs 500 tx-frames 16
+		sleep 0.2
+		svnic_ethtool pf0v0 -C tx-usecs 0 tx-frames 1
+		sleep 0.2
+	done
+	: >"$dir/stop"
+	wait
+	read -r sent got bad <"$dir/out"
+	read -r d1 p1 < <(stats pf0v0 tx_direct tx_packets)
+	echo "    sent ${sent:-?}, received ${got:-?}, out of order ${bad:-?}; $((d1 - d0)) direct, $((p1 - p0 - d1 + d0)) by the ring"
+	[ "${bad:-x}" = 0 ] && ((got > 0))
+	check_err $? "frames out of order at the receiver"
+	((d1 - d0 > 0 && p1 - p0 - (d1 - d0) > 0))
+	check_err $? "the run did not take both paths"
+	log_test "datapath: one flow keeps its order across the direct path and the ring"
+}
+
+test_rx_full()
+{
+	local dbg r0 x0 r1 x1 n=150
+	RET=0
+	dbg=$(svnic_vf_dbg 1)
+	svnic_ethtool pf0v1 -G rx 64
+	read -r r0 x0 < <(stats pf0v1 rx_packets rx_dropped)
+	echo 1 >"$dbg/stall_rx"
+	svnic_fill_tx 0 "$n"
+	read -r r1 x1 < <(stats pf0v1 rx_packets rx_dropped)
+	echo "    $n broadcasts into a stalled 64-slot ring: $((r1 - r0)) queued, $((x1 - x0)) dropped"
+	((r1 - r0 <= 64 && x1 - x0 >= n - 64 && r1 - r0 + x1 - x0 >= n))
+	check_err $? "expected at most 64 queued and the rest dropped at the receiver"
+	echo 0 >"$dbg/stall_rx"
+	slowwait 10 pings "$NS_VF0" 192.0.2.11 1
+	check_err $? "VF1 does not receive after the stall"
+	svnic_ethtool pf0v1 -G rx 512
+	log_test "datapath: a full RX ring drops and counts at the receiver"
+}
+
+# settled: VF0's tx_packets and VF1's rx_broadcast are equal to what they
+# were 0.3 s ago (the ring and the qdisc are empty).
+settled()
+{
+	local a b c d
+	read -r a < <(stats pf0v0 tx_packets)
+	read -r b < <(stats pf0v1 rx_broadcast)
+	sleep 0.3
+	read -r c < <(stats pf0v0 tx_packets)
+	read -r d < <(stats pf0v1 rx_broadcast)
+	[ "$a $b" = "$c $d" ]
+}
+
+test_stop_wake()
+{
+	local dbg t0 p0 d0 b0 x0 t1 p1 d1 b1 x1 h n=3000
+	RET=0
+	dbg=$(svnic_vf_dbg 0)
+	t0=$(svnic_read "$dbg/tx_timeouts")
+	read -r p0 d0 < <(stats pf0v0 tx_packets tx_dropped)
+	read -r b0 x0 < <(stats pf0v1 rx_broadcast rx_dropped)
+	# 60-byte frames at 1 Mbit/s: 2000 a second; the 512-slot ring fills
+	# at once and the queue stops and wakes as the shaper lets frames go.
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
+	svnic_fill_tx 0 "$n"
+	slowwait 30 settled
+	check_err $? "VF0's frames did not drain"
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
+	t1=$(svnic_read "$dbg/tx_timeouts")
+	h=$(svnic_read "$dbg/tx_hung")
+	read -r p1 d1 < <(stats pf0v0 tx_packets tx_dropped)
+	read -r b1 x1 < <(stats pf0v1 rx_broadcast rx_dropped)
+	echo "    VF0 sent $((p1 - p0)) (dropped $((d1 - d0))), VF1 received $((b1 - b0)) broadcasts (dropped $((x1 - x0))); TX timeouts $((t1 - t0))"
+	((t1 == t0 && h == 0))
+	check_err $? "the TX watchdog fired"
+	((b1 - b0 > 512 && d1 == d0 && x1 == x0))
+	check_err $? "expected more than a ring's worth through, nothing dropped"
+	pings "$NS_VF0" 192.0.2.11 1
+	check_err $? "VF0 does not pass traffic after the flood"
+	log_test "datapath: a queue stopped behind a full ring wakes; no TX timeout"
+}
+
+trap defer_scopes_cleanup EXIT
+svnic_require_module
+svnic_topo
+svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"; }
+ip -n "$NS_HOST" -batch - <<-EOF
+link set pf0 vf 0 mac $MAC0
+link set pf0 vf 1 mac $MAC1
+EOF
+test_direct
+test_held_take_the_ring
+test_order
+test_rx_full
+test_stop_wake
+exit "$EXIT_STATUS"
