@@ -17,6 +17,10 @@ use kernel::prelude::*;
 pub(crate) const USECS_MAX: u32 = 1_000_000;
 /// Largest `rx-frames`/`tx-frames` accepted (the largest ring).
 pub(crate) const FRAMES_MAX: u32 = RING_SIZE_MAX;
+/// A queue in adaptive mode that has gone this long without a poll is
+/// idle (see [`Coalesce::adaptive`]): far longer than any DIM profile's
+/// window (256 us), far shorter than the gaps of a latency probe.
+pub(crate) const IDLE_MS: u32 = 2;
 
 /// The coalescing parameters of one direction of a queue.
 ///
@@ -71,6 +75,20 @@ impl Coalesce {
         }
         // INVARIANT: checked above.
         Ok(Self { usecs, frames })
+    }
+
+    /// What adaptive mode applies: DIM's profile `(usecs, frames)` while
+    /// the queue is busy, none while it is `idle` (no poll for
+    /// [`IDLE_MS`]): the first frame of an idle queue kicks at once. DIM
+    /// decides once per 64 polls, so at a low rate it would take seconds
+    /// to leave the moderation a flood left, and a frame that finds the
+    /// queue idle has no other frame coming to batch with.
+    pub(crate) fn adaptive(usecs: u32, frames: u32, idle: bool) -> Self {
+        if idle {
+            Self::OFF
+        } else {
+            Self::clamped(usecs, frames)
+        }
     }
 
     /// `usecs` and `frames` brought into range (a DIM profile); both 0
@@ -188,6 +206,16 @@ mod tests {
         let c = Coalesce::new(1000, FRAMES_MAX).map_err(|_| EINVAL)?;
         assert_eq!(c.on_queued(63, 64), Kick::Pending);
         assert_eq!(c.on_queued(64, 64), Kick::Now);
+        Ok(())
+    }
+
+    #[test]
+    fn adaptive_kicks_at_once_when_idle() -> Result {
+        assert_eq!(Coalesce::adaptive(256, 256, true), Coalesce::OFF);
+        let busy = Coalesce::adaptive(256, 256, false);
+        assert_eq!((busy.usecs(), busy.frames()), (256, 256));
+        assert_eq!(busy.on_queued(1, 512), Kick::After(256_000));
+        assert_eq!(Coalesce::adaptive(0, 0, false), Coalesce::OFF);
         Ok(())
     }
 

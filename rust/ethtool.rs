@@ -5,17 +5,18 @@
 //! locked ring, and kicking a queue's NAPI as coalescing decides.
 
 use crate::{
-    coalesce::{AtomicCoalesce, Coalesce, Kick, Refused},
+    coalesce::{AtomicCoalesce, Coalesce, Kick, Refused, IDLE_MS},
     net::{
         dim::Dim,
+        flower::jiffies,
         link::ExtAck,
         lock::SpinLockBh,
         napi::{Napi, Timer},
     },
     ring::{self, Ring, RING_SIZE_MAX},
 };
-use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
-use kernel::prelude::*;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use kernel::{prelude::*, time::msecs_to_jiffies};
 
 /// Largest ring size, as `ethtool -g` reports it.
 pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
@@ -31,6 +32,8 @@ pub(crate) struct Moderation {
     adaptive: AtomicBool,
     #[pin]
     dim: Dim,
+    /// When the queue last polled (jiffies), kept in adaptive mode.
+    last_poll: AtomicU64,
 }
 
 impl Moderation {
@@ -40,20 +43,30 @@ impl Moderation {
             fixed: AtomicCoalesce::new(Coalesce::OFF),
             adaptive: AtomicBool::new(false),
             dim <- Dim::new(dir),
+            last_poll: AtomicU64::new(0),
         })
     }
 
-    /// `(usecs, frames)` of what the data path applies now.
+    /// `(usecs, frames)` of the moderation in force: the `ethtool -C`
+    /// values, or DIM's profile in adaptive mode (`ethtool -S`).
     pub(crate) fn current_values(&self) -> (u32, u32) {
-        let c = self.current();
+        let c = if self.adaptive.load(Relaxed) {
+            let (usecs, frames) = self.dim.moderation();
+            Coalesce::clamped(usecs, frames)
+        } else {
+            self.fixed.get()
+        };
         (c.usecs(), c.frames())
     }
 
-    /// What the data path applies now.
+    /// What the data path applies to the next frame: in adaptive mode,
+    /// DIM's profile, or none if the queue is idle ([`Coalesce::adaptive`]).
     pub(crate) fn current(&self) -> Coalesce {
         if self.adaptive.load(Relaxed) {
             let (usecs, frames) = self.dim.moderation();
-            Coalesce::clamped(usecs, frames)
+            let quiet = jiffies().wrapping_sub(self.last_poll.load(Relaxed));
+            let idle = quiet > msecs_to_jiffies(IDLE_MS) as u64;
+            Coalesce::adaptive(usecs, frames, idle)
         } else {
             self.fixed.get()
         }
@@ -85,6 +98,9 @@ impl Moderation {
     /// kick (the poll takes what is queued), so it is withdrawn rather than
     /// left to fire into an empty ring.
     pub(crate) fn poll_started(&self, napi: &Napi, timer: Timer) {
+        if self.adaptive.load(Relaxed) {
+            self.last_poll.store(jiffies(), Relaxed);
+        }
         if self.current().usecs() != 0 {
             napi.cancel_kick(timer);
         }
@@ -102,18 +118,19 @@ pub(crate) fn ring_size(requested: u32, extack: &ExtAck) -> Result<u32> {
     ring::rounded_size(requested).ok_or_else(|| extack.fail(EINVAL, c"svnic: ring size below 64"))
 }
 
-/// A new, empty ring of `size` slots, if `size` differs from `current`;
-/// `fault` may fail the allocation.
-pub(crate) fn new_ring<T>(
+/// A new, empty ring of `size` slots made by `alloc`, if `size` differs
+/// from `current`; `fault` may fail the allocation.
+pub(crate) fn new_ring<R>(
     size: u32,
     current: u32,
     fault: impl FnOnce() -> Result,
+    alloc: impl FnOnce(u32) -> Result<R>,
     extack: &ExtAck,
-) -> Result<Option<Ring<T>>> {
+) -> Result<Option<R>> {
     if size == current {
         return Ok(None);
     }
-    let fresh = fault().and_then(|()| Ring::new(size));
+    let fresh = fault().and_then(|()| alloc(size));
     match fresh {
         Ok(r) => Ok(Some(r)),
         Err(e) => Err(extack.fail(e, c"svnic: cannot allocate the ring")),

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The receive side of a port (PF, VF, representor): an RX ring filled by
-//! the switch and drained to the stack by the port's NAPI poll, with GRO.
+//! the switch (many producers, under the ring's lock) and drained to the
+//! stack by the port's NAPI poll (the one consumer, without a lock), with
+//! GRO.
 
 use crate::{
     coalesce::Coalesce,
@@ -11,11 +13,11 @@ use crate::{
         device::Device,
         ethtool::{CoalesceParams, RingParams},
         link::ExtAck,
-        lock::{new_spinlock_bh, SpinLockBh},
-        napi::{Napi, Timer},
+        napi::{bh_disabled, Napi, Timer},
+        rx_ring::{RxRing, RxSlots},
         skb::SkBuff,
     },
-    ring::{self, Ring, RING_SIZE_DEFAULT},
+    ring::RING_SIZE_DEFAULT,
     stats::{Counters, Stat},
 };
 use kernel::prelude::*;
@@ -26,7 +28,7 @@ use kernel::prelude::*;
 /// context.
 pub(crate) fn enqueue(
     dev: &Device,
-    ring: &SpinLockBh<Ring<SkBuff>>,
+    ring: &RxRing,
     napi: &Napi,
     stats: &Counters,
     coal: Coalesce,
@@ -34,22 +36,21 @@ pub(crate) fn enqueue(
     dst: &MacAddr,
 ) {
     skb.push_mac_header();
-    let len = u64::from(skb.len());
+    let len_bytes = u64::from(skb.len());
     let Ok(skb) = dev.forward_prepare(skb) else {
         stats.add(Stat::RxDropped, 1);
         return;
     };
-    let pushed = {
-        let mut ring = ring.lock();
-        ring.push(skb)
-            .map(|()| coal.on_queued(ring.len(), ring.size()))
-    };
-    match pushed {
-        Ok(kick) => {
-            stats.rx(len, ether::is_broadcast(dst), ether::is_multicast(dst));
-            ethtool::kick(napi, Timer::Rx, kick);
+    match ring.push(skb) {
+        Ok((len, size)) => {
+            stats.rx(
+                len_bytes,
+                ether::is_broadcast(dst),
+                ether::is_multicast(dst),
+            );
+            ethtool::kick(napi, Timer::Rx, coal.on_queued(len, size));
         }
-        // The ring is full: drop (outside the lock) and count.
+        // The ring is full: drop and count.
         Err(skb) => {
             drop(skb);
             stats.add(Stat::RxDropped, 1);
@@ -58,21 +59,28 @@ pub(crate) fn enqueue(
 }
 
 /// Hands up to `budget` frames from `ring` to the stack; returns how many.
-/// One lock per frame, which also tells whether more are queued: a poll
-/// that finds one frame takes the lock once. (No batch array: clearing one
-/// per poll costs more than the locks it saves under emulation.)
-pub(crate) fn deliver(ring: &SpinLockBh<Ring<SkBuff>>, napi: &Napi, budget: i32) -> i32 {
-    let mut done = 0;
-    while done < budget {
-        let (next, left) = ring.lock().pop_counted();
-        let Some(skb) = next else { break };
-        napi.gro_receive(skb);
-        done += 1;
-        if left == 0 {
-            break;
-        }
-    }
-    done
+/// The poll is the ring's consumer: it takes no lock.
+pub(crate) fn deliver(ring: &RxRing, napi: &Napi, budget: i32) -> i32 {
+    let budget = u32::try_from(budget).unwrap_or(0);
+    let done = ring.consume(budget, |skb| napi.gro_receive(skb));
+    // `done <= budget`, which came from an `i32`.
+    done as i32
+}
+
+/// Frees what `ring` holds (the port stopped); returns how many.
+pub(crate) fn purge(ring: &RxRing) -> u64 {
+    u64::from(ring.consume(u32::MAX, drop))
+}
+
+/// `ethtool -G`'s new RX ring of `size` slots, if that is not `current`;
+/// `fault` may fail the allocation.
+pub(crate) fn new_slots(
+    size: u32,
+    current: u32,
+    fault: impl FnOnce() -> Result,
+    extack: &ExtAck,
+) -> Result<Option<RxSlots>> {
+    ethtool::new_ring(size, current, fault, RxSlots::new, extack)
 }
 
 /// The receive side of a port that transmits straight into the switch and
@@ -81,7 +89,7 @@ pub(crate) fn deliver(ring: &SpinLockBh<Ring<SkBuff>>, napi: &Napi, budget: i32)
 #[pin_data]
 pub(crate) struct RxPort {
     #[pin]
-    ring: SpinLockBh<Ring<SkBuff>>,
+    ring: RxRing,
     #[pin]
     napi: Napi,
     /// RX interrupt coalescing (`ethtool -C DEV rx-usecs ...`).
@@ -93,9 +101,9 @@ pub(crate) struct RxPort {
 impl RxPort {
     /// A port with an RX ring of the default size and NAPI context `napi`.
     pub(crate) fn new(napi: impl PinInit<Napi>) -> Result<impl PinInit<Self, Error>> {
-        let ring = Ring::new(RING_SIZE_DEFAULT)?;
+        let ring = RxRing::new(RING_SIZE_DEFAULT)?;
         Ok(try_pin_init!(Self {
-            ring <- new_spinlock_bh!(ring, "svnic_rx"),
+            ring <- ring,
             napi <- napi,
             moder <- Moderation::new(ethtool::Dir::Rx),
             stats: Counters::new()?,
@@ -129,7 +137,7 @@ impl RxPort {
     pub(crate) fn stop(&self) {
         self.napi.disable();
         self.moder.stopped();
-        self.stats.add(Stat::RxDropped, ring::drain(&self.ring));
+        self.stats.add(Stat::RxDropped, purge(&self.ring));
     }
 
     /// The NAPI poll.
@@ -156,7 +164,7 @@ impl RxPort {
         RingParams {
             rx_max: ethtool::RING_MAX,
             tx_max: 0,
-            rx: self.ring.lock().size(),
+            rx: self.ring.size(),
             tx: 0,
         }
     }
@@ -169,10 +177,11 @@ impl RxPort {
         extack: &ExtAck,
     ) -> Result {
         let size = ethtool::ring_size(rx, extack)?;
-        let current = self.ring.lock().size();
-        if let Some(fresh) = ethtool::new_ring(size, current, fault, extack)? {
-            self.stats
-                .add(Stat::RxDropped, ethtool::swap_ring(&self.ring, fresh));
+        if let Some(fresh) = new_slots(size, self.ring.size(), fault, extack)? {
+            self.stats.add(Stat::RxDropped, self.ring.replace(fresh));
+            // A poll that ran into the resize handed nothing up: poll again
+            // (nothing happens while the port is down).
+            bh_disabled(|| self.napi.schedule());
         }
         Ok(())
     }

@@ -5,10 +5,11 @@
 //!
 //! `start_xmit` queues the frame on the TX ring (stopping the queue when
 //! the ring fills); the VF's NAPI poll drains the TX ring into the eswitch,
-//! wakes the queue, and delivers the RX ring to the stack with GRO. Both
-//! rings are leaf locks taken with bottom halves off; queue stop and wake
-//! decisions are made under the TX ring's lock, so a wake cannot be lost
-//! between a full ring and a drain.
+//! wakes the queue, and delivers the RX ring to the stack with GRO. The TX
+//! ring is a leaf lock taken with bottom halves off; queue stop and wake
+//! decisions are made under it, so a wake cannot be lost between a full
+//! ring and a drain. The RX ring ([`RxRing`]) takes a lock only for its
+//! producers; the poll consumes it without one.
 //!
 //! The direct path: when the TX ring is empty and no poll is moving frames
 //! from it into the switch, and neither the shaper nor TX coalescing would
@@ -39,6 +40,7 @@ use crate::{
         napi::{bh_disabled, Napi, Timer},
         netdev::Standalone,
         ops::{LinkStats, NetdevOps},
+        rx_ring::RxRing,
         skb::{EthHdr, SkBuff},
     },
     rate::{Admit, Shaper},
@@ -68,7 +70,7 @@ pub(crate) struct Vf {
     #[pin]
     tx: SpinLockBh<Ring<SkBuff>>,
     #[pin]
-    rx: SpinLockBh<Ring<SkBuff>>,
+    rx: RxRing,
     #[pin]
     napi: Napi,
     stats: Counters,
@@ -137,13 +139,13 @@ impl Vf {
         pf_faults.ring_alloc()?;
         let tx = Ring::new(RING_SIZE_DEFAULT)?;
         pf_faults.ring_alloc()?;
-        let rx = Ring::new(RING_SIZE_DEFAULT)?;
+        let rx = RxRing::new(RING_SIZE_DEFAULT)?;
         let napi = Standalone::<Self>::new_napi(dev);
         Ok(try_pin_init!(Self {
             index,
             esw,
             tx <- new_spinlock_bh!(tx, "svnic_vf_tx"),
-            rx <- new_spinlock_bh!(rx, "svnic_vf_rx"),
+            rx <- rx,
             napi <- napi,
             stats: Counters::new()?,
             rx_mod <- Moderation::new(ethtool::Dir::Rx),
@@ -514,7 +516,7 @@ impl EthtoolOps for Vf {
         RingParams {
             rx_max: ethtool::RING_MAX,
             tx_max: ethtool::RING_MAX,
-            rx: self.rx.lock().size(),
+            rx: self.rx.size(),
             tx: self.tx.lock().size(),
         }
     }
@@ -522,14 +524,13 @@ impl EthtoolOps for Vf {
     fn set_rings(&self, _dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result {
         let rx = ethtool::ring_size(rx, extack)?;
         let tx = ethtool::ring_size(tx, extack)?;
-        let (rx_now, tx_now) = (self.rx.lock().size(), self.tx.lock().size());
+        let (rx_now, tx_now) = (self.rx.size(), self.tx.lock().size());
         // Both allocations before either swap: a failure changes nothing.
         let fault = || self.faults.ring_alloc();
-        let fresh_rx = ethtool::new_ring(rx, rx_now, fault, extack)?;
-        let fresh_tx = ethtool::new_ring(tx, tx_now, fault, extack)?;
+        let fresh_rx = rxq::new_slots(rx, rx_now, fault, extack)?;
+        let fresh_tx = ethtool::new_ring(tx, tx_now, fault, Ring::new, extack)?;
         if let Some(fresh) = fresh_rx {
-            self.stats
-                .add(Stat::RxDropped, ethtool::swap_ring(&self.rx, fresh));
+            self.stats.add(Stat::RxDropped, self.rx.replace(fresh));
         }
         if let Some(fresh) = fresh_tx {
             // A stopped queue is woken by the poll once the ring drains
@@ -538,6 +539,9 @@ impl EthtoolOps for Vf {
                 .add(Stat::TxDropped, ethtool::swap_ring(&self.tx, fresh));
             self.sync_tx_queued();
         }
+        // A poll that ran into the resize handed nothing up: poll again
+        // (nothing happens while the port is down).
+        bh_disabled(|| self.napi.schedule());
         Ok(())
     }
 
@@ -593,7 +597,7 @@ impl NetdevOps for Vf {
         // Frames still queued are lost with the queue: count them.
         self.stats.add(Stat::TxDropped, ring::drain(&self.tx));
         self.sync_tx_queued();
-        self.stats.add(Stat::RxDropped, ring::drain(&self.rx));
+        self.stats.add(Stat::RxDropped, rxq::purge(&self.rx));
     }
 
     fn start_xmit(&self, dev: &Device, skb: SkBuff) {

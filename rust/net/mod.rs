@@ -23,5 +23,6 @@ pub(crate) mod netdev;
 pub(crate) mod ops;
 pub(crate) mod percpu;
 pub(crate) mod rcu;
+pub(crate) mod rx_ring;
 pub(crate) mod skb;
 pub(crate) mod sriov;

@@ -404,12 +404,19 @@ targets()
 		target "svnic/bridge ${size}B" "$(ratio "${R[w1.svnic.$size.kpps]:-}" "${R[w1.bridge.$size.kpps]:-}")" ">=" 1.30
 	done
 	target "svnic/veth ping p50" "$(ratio "${R[w4.svnic.p50]:-}" "${R[w4.veth.p50]:-}")" "<=" 1.00
+	# Coalescing at saturation: rx-frames 64 or adaptive-rx must save 3x
+	# the polls for at most 5% of the throughput; either setting will do.
 	off=rx-usecs_0_rx-frames_1
+	local line either=missed
 	for c in rx-usecs_64_rx-frames_64 adaptive-rx_on; do
-		target "polls off/$c at saturation" \
-			"$(ratio "$(polls_per_sec "$off")" "$(polls_per_sec "$c")")" ">=" 3.00
-		target "kpps $c/off" "$(ratio "${R[w6.$c.kpps]:-}" "${R[w6.$off.kpps]:-}")" ">=" 0.95
+		line=$(target "polls off/$c at saturation" \
+			"$(ratio "$(polls_per_sec "$off")" "$(polls_per_sec "$c")")" ">=" 3.00)
+		echo "$line"
+		line+=$'\n'$(target "kpps $c/off" "$(ratio "${R[w6.$c.kpps]:-}" "${R[w6.$off.kpps]:-}")" ">=" 0.95)
+		echo "${line#*$'\n'}"
+		[[ $line == *" ok"$'\n'*" ok" ]] && either=ok
 	done
+	echo "coalescing (rx-frames 64 or adaptive-rx): 3x fewer polls for >= 0.95 of the kpps: $either"
 	target "idle rtt adaptive-rx/off" "$(ratio "${R[w6.adaptive-rx_on.p50]:-}" "${R[w6.$off.p50]:-}")" "<=" 1.10
 	target "4 pairs/1 pair kpps" "$(ratio "${R[w7.4.kpps]:-}" "${R[w7.1.kpps]:-}")" ">=" 1.00
 }

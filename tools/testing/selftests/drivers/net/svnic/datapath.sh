@@ -7,7 +7,8 @@
 # ring (counted in `ethtool -S` tx_direct). Everything else takes the TX
 # ring and the VF's poll. Checked: unicast to a VF or the PF goes direct,
 # to the uplink it does not; a shaped or TX-coalesced VF never goes
-# direct; numbered frames stay in order while TX coalescing flips the
+# direct (adaptive-tx coalesces nothing on an idle queue, so it is not
+# among them); numbered frames stay in order while TX coalescing flips the
 # sender between the two paths; a full RX ring (stall_rx) drops and
 # counts at the receiver, and passes traffic once the stall ends; a
 # sender whose ring fills behind a 1 Mbit/s shaper stops and wakes its
@@ -44,7 +45,8 @@ test_direct()
 	pings "$NS_VF0" 192.0.2.2
 	check_err $? "VF0 cannot reach the uplink's peer"
 	read -r d1 p1 < <(stats pf0v0 tx_direct tx_packets)
-	((d1 == d0 && p1 - p0 >= 3))
+	# Neighbour probes between VF0 and the PF may go direct meanwhile.
+	((p1 - p0 - (d1 - d0) >= 3))
 	check_err $? "frames for the uplink: $((d1 - d0)) direct of $((p1 - p0)) sent"
 	log_test "datapath: frames for a VF or the PF go direct, for the uplink by the ring"
 }
@@ -69,9 +71,7 @@ test_held_take_the_ring()
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
 	svnic_ethtool pf0v0 -C tx-usecs 20 tx-frames 0
 	ring_only "tx-usecs 20"
-	svnic_ethtool pf0v0 -C adaptive-tx on
-	ring_only "adaptive-tx"
-	svnic_ethtool pf0v0 -C adaptive-tx off tx-usecs 0 tx-frames 1
+	svnic_ethtool pf0v0 -C tx-usecs 0 tx-frames 1
 	log_test "datapath: a shaped or TX-coalesced VF never goes direct"
 }
 
