@@ -102,9 +102,10 @@ for ((i = 0; i < vms; i++)); do
 		read -r p f q g <"$out/vm$i/counts"
 	elif [ -f "$out/vm$i/counts.partial" ]; then
 		read -r p f q g <"$out/vm$i/counts.partial"
-		echo "check: VM $i did not finish (exit $vm_rc; log: $out/vm$i/console.log); counting the tests that did"
+		echo "check: VM $i did not finish (exit $vm_rc; log: $out/vm$i/console.log); counting the tests that did" |
+			tee -a "$out/failures"
 	else
-		echo "check: VM $i wrote no results (exit $vm_rc; log: $out/vm$i/console.log)"
+		echo "check: VM $i wrote no results (exit $vm_rc; log: $out/vm$i/console.log)" | tee -a "$out/failures"
 	fi
 	# KUnit ran in every VM: count its cases once, and a failure seen in
 	# any of them.
@@ -114,7 +115,8 @@ for ((i = 0; i < vms; i++)); do
 	[ "$f" -le "$kf" ] || kf=$f
 	sp=$((sp + q)) sf=$((sf + g))
 	if [ $vm_rc != 0 ] && [ $((f + g)) = 0 ]; then
-		echo "check: VM $i failed (exit $vm_rc) with no failed test: counted as one failure"
+		echo "check: VM $i failed (exit $vm_rc) with no failed test: counted as one failure" |
+			tee -a "$out/failures"
 		extra=$((extra + 1))
 	fi
 done
@@ -129,6 +131,8 @@ while read -r t w f; do
 	grep -q "^$t " "$out/durations.txt" || echo "$t $w $f"
 done <"$prev" >>"$out/durations.txt"
 rm -f "$prev"
+# What failed, last, where a CI excerpt of the run's tail shows it.
+cat "$out"/vm*/failures "$out/failures" 2>/dev/null | sed 's/^/check: failed: /'
 echo "check: KUnit $kp passed, $kf failed; kselftests $sp passed, $sf failed; $(( $(date +%s) - start )) s"
 passed=$((kp + sp))
 failed=$((kf + sf + extra))

@@ -35,6 +35,7 @@ if insmod "$ko"; then
 		f=$(grep -cE '^\s+not ok [0-9]+ ' "$r")
 		echo "kunit: $suite: $p passed, $f failed"
 		[ "$f" = 0 ] || grep -E '^\s+(not ok|#)' "$r"
+		grep -E '^\s+not ok [0-9]+ ' "$r" | sed "s/^\s*/kunit: $suite: /" >>"$out/failures"
 		kp=$((kp + p)) kf=$((kf + f))
 	done
 	if [ $((kp + kf)) = 0 ]; then
@@ -87,8 +88,12 @@ report()
 	echo "$name $secs $nf" >>"$out/durations.txt"
 	p=$(grep -cE '^TEST: .*\[ OK \]$' "$out/$name.log")
 	f=$(grep -cE '^TEST: .*\[(FAIL|SKIP|XFAIL)\]$' "$out/$name.log")
+	# Each failure with its reason, for the summary at the end of the run.
+	awk -v n="$name" '/^TEST: .*\[(FAIL|SKIP|XFAIL)\]$/ { print n ": " $0; t = 1; next }
+		t && /^\t/ { print n ":    " $0; next } { t = 0 }' "$out/$name.log" >>"$out/failures"
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
-		echo "$name: exited $rc without a failed TEST line; counted as one failure"
+		echo "$name: exited $rc without a failed TEST line; counted as one failure" |
+			tee -a "$out/failures"
 		f=1
 	fi
 	sp=$((sp + p)) sf=$((sf + f))
@@ -141,7 +146,7 @@ done
 
 echo "== unload"
 if [ -d /sys/module/svnic ] && ! rmmod svnic; then
-	echo "rmmod svnic failed"
+	echo "rmmod svnic failed" | tee -a "$out/failures"
 	sf=$((sf + 1))
 fi
 # Memory leaks: kmemleak (debug kernel) scans after everything is unloaded.
@@ -153,7 +158,8 @@ if [ -w "$leaks" ]; then
 	echo scan >"$leaks"
 	if grep -q "unreferenced object" "$leaks"; then
 		cat "$leaks"
-		echo "kmemleak: $(grep -c 'unreferenced object' "$leaks") unreferenced objects"
+		echo "kmemleak: $(grep -c 'unreferenced object' "$leaks") unreferenced objects" |
+			tee -a "$out/failures"
 		sf=$((sf + 1))
 	else
 		echo "kmemleak: no leaks"

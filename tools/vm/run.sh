@@ -105,6 +105,7 @@ splat='WARNING:|BUG:|Oops|KASAN:|UBSAN:|possible circular locking|inconsistent l
 if grep -qE "$splat" "$out/console.log"; then
 	say "the guest kernel log has a splat; failing the run (console: $out/console.log):"
 	grep -nE -A25 "$splat" "$out/console.log" | head -n 100 >&2
+	grep -m1 -E "$splat" "$out/console.log" | sed 's/^/kernel splat: /' >>"$out/failures"
 	exit 1
 fi
 exit "$rc"
