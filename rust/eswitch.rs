@@ -323,7 +323,7 @@ impl Eswitch {
                 continue;
             }
             if let Some(copy) = skb.try_clone() {
-                state.receive(vf.dev(), hdr, copy);
+                state.receive(vf.dev(), hdr, copy, false);
             }
         }
     }
@@ -517,18 +517,48 @@ impl Eswitch {
             PortId::Uplink => {
                 let _ = self.uplink.queue_xmit(skb);
             }
+            port => {
+                Self::to_function(ports, port, hdr, skb, false);
+            }
+        }
+    }
+
+    /// Delivers `skb` (header `hdr`) to function `port` (the PF or a VF).
+    /// With `hold`, a kick of the port's poll that is due now is owed by
+    /// the caller instead: returns whether it is.
+    fn to_function(ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+        match port {
+            PortId::Uplink => false,
+            PortId::Pf => match ports.pf.as_ref().and_then(|pf| Some((pf, pf.state()?))) {
+                Some((pf, state)) => state.receive(pf.dev(), &hdr.dst, skb, hold),
+                None => false,
+            },
+            PortId::Vf(i) => match ports
+                .vfs
+                .get(usize::from(i))
+                .and_then(|vf| Some((vf, vf.state()?)))
+            {
+                Some((vf, state)) => state.receive(vf.dev(), hdr, skb, hold),
+                None => false,
+            },
+        }
+    }
+
+    /// Kicks the poll of function `port`, which a held delivery of the
+    /// direct path owes it (BH context).
+    pub(crate) fn kick(&self, port: PortId) {
+        let guard = rcu::read_lock();
+        let ports = self.ports.read(&guard);
+        match port {
+            PortId::Uplink => {}
             PortId::Pf => {
-                if let Some(pf) = &ports.pf {
-                    if let Some(state) = pf.state() {
-                        state.receive(pf.dev(), &hdr.dst, skb);
-                    }
+                if let Some(state) = ports.pf.as_ref().and_then(|pf| pf.state()) {
+                    state.kick_rx();
                 }
             }
             PortId::Vf(i) => {
-                if let Some(vf) = ports.vfs.get(usize::from(i)) {
-                    if let Some(state) = vf.state() {
-                        state.receive(vf.dev(), hdr, skb);
-                    }
+                if let Some(state) = ports.vfs.get(usize::from(i)).and_then(|vf| vf.state()) {
+                    state.kick_rx();
                 }
             }
         }
@@ -572,14 +602,18 @@ impl Eswitch {
     /// port VLAN tag to push), for the direct path: switched at once if it
     /// goes to exactly one function of this switch (another VF or the PF)
     /// in legacy mode with no promiscuous VF to copy it to; otherwise given
-    /// back, unchanged, for the VF's TX ring (BH context).
+    /// back, unchanged, for the VF's TX ring (BH context). With `hold` (the
+    /// sender has more frames right behind), a kick of the receiver's poll
+    /// that is due now is left to the sender: returns the port that is owed
+    /// it, for [`Eswitch::kick`].
     pub(crate) fn tx_direct(
         &self,
         index: u16,
         vlan: u16,
         hdr: &EthHdr,
         skb: SkBuff,
-    ) -> core::result::Result<(), SkBuff> {
+        hold: bool,
+    ) -> core::result::Result<Option<PortId>, SkBuff> {
         if self.promisc_vfs.load(Relaxed) != 0 {
             return Err(skb);
         }
@@ -590,8 +624,7 @@ impl Eswitch {
         }
         match Self::decide(ports, PortId::Vf(index), &hdr.dst, vlan) {
             Decision::To(port @ (PortId::Vf(_) | PortId::Pf)) => {
-                self.deliver(ports, port, hdr, skb);
-                Ok(())
+                Ok(Self::to_function(ports, port, hdr, skb, hold).then_some(port))
             }
             _ => Err(skb),
         }
@@ -656,7 +689,7 @@ impl Eswitch {
                 // Up the uplink representor, as every frame no rule takes.
                 if let Some(pf) = ports.pf.as_ref() {
                     if let Some(state) = pf.state() {
-                        state.receive(pf.dev(), &[0; 6], skb);
+                        state.receive(pf.dev(), &[0; 6], skb, false);
                     }
                 }
                 return None;

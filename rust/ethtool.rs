@@ -10,10 +10,9 @@ use crate::{
         dim::Dim,
         flower::jiffies,
         link::ExtAck,
-        lock::SpinLockBh,
         napi::{Napi, Timer},
     },
-    ring::{self, Ring, RING_SIZE_MAX},
+    ring::{self, RING_SIZE_MAX},
 };
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{prelude::*, time::msecs_to_jiffies};
@@ -135,20 +134,6 @@ pub(crate) fn new_ring<R>(
         Ok(r) => Ok(Some(r)),
         Err(e) => Err(extack.fail(e, c"svnic: cannot allocate the ring")),
     }
-}
-
-/// Puts `fresh` in place of the ring in `ring`, moving the queued buffers
-/// over; those that do not fit are freed (outside the lock). Returns how
-/// many.
-pub(crate) fn swap_ring<T>(ring: &SpinLockBh<Ring<T>>, mut fresh: Ring<T>) -> u64 {
-    {
-        let mut r = ring.lock();
-        fresh.take_from(&mut r);
-        core::mem::swap(&mut *r, &mut fresh);
-    }
-    let dropped = u64::from(fresh.len());
-    drop(fresh);
-    dropped
 }
 
 /// The coalescing `ethtool -C` asks for in direction `dir`.

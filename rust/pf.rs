@@ -96,9 +96,16 @@ const RATE_REFUSED: &CStr =
     c"svnic: tx_share over tx_max, a rate over the link speed, or the VFs' tx_share over the link";
 
 impl Pf {
-    /// A frame for `dst` the switch delivers to the PF (BH context).
-    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff) {
-        self.port.receive(dev, dst, skb);
+    /// A frame for `dst` the switch delivers to the PF (BH context); with
+    /// `hold`, returns whether the caller owes the poll a kick
+    /// ([`crate::rxq::RxPort::receive`]).
+    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff, hold: bool) -> bool {
+        self.port.receive(dev, dst, skb, hold)
+    }
+
+    /// The kick a held delivery owed (BH context).
+    pub(crate) fn kick_rx(&self) {
+        self.port.kick();
     }
 
     /// The offloaded rules of its ingress.
@@ -303,7 +310,7 @@ impl NetdevOps for Pf {
         }
     }
 
-    fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
+    fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
         let len = u64::from(skb.len());
         self.port.stats.tx(len);
         self.esw.tx_from_pf(skb);

@@ -63,7 +63,7 @@ impl Rep {
     /// context).
     pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
         let dst = skb.eth_dest().unwrap_or([0; 6]);
-        self.port.receive(dev, &dst, skb);
+        self.port.receive(dev, &dst, skb, false);
     }
 
     /// The offloaded rules of its ingress.
@@ -84,7 +84,7 @@ impl NetdevOps for Rep {
         self.port.stop();
     }
 
-    fn start_xmit(&self, _dev: &Device, skb: SkBuff) {
+    fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
         self.port.stats.tx(u64::from(skb.len()));
         self.esw.tx_from_rep(self.index, skb);
     }

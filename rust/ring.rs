@@ -215,22 +215,6 @@ impl<T> Ring<T> {
     }
 }
 
-/// Empties a locked ring, freeing each buffer outside the lock. Returns
-/// how many there were.
-pub(crate) fn drain<T, B: kernel::sync::lock::Backend>(
-    ring: &kernel::sync::lock::Lock<Ring<T>, B>,
-) -> u64 {
-    let mut n = 0;
-    loop {
-        let next = ring.lock().pop();
-        match next {
-            Some(item) => drop(item),
-            None => return n,
-        }
-        n += 1;
-    }
-}
-
 #[kunit_tests(svnic_ring)]
 mod tests {
     use super::*;

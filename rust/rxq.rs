@@ -6,7 +6,7 @@
 //! GRO.
 
 use crate::{
-    coalesce::Coalesce,
+    coalesce::{Coalesce, Kick},
     ether::{self, MacAddr},
     ethtool::{self, Moderation},
     net::{
@@ -26,6 +26,11 @@ use kernel::prelude::*;
 /// `napi` as coalescing `coal` says. Counts it in `stats` (received, or
 /// dropped when the ring is full or the frame does not fit `dev`). BH
 /// context.
+///
+/// With `hold` (the sender has more frames for this port right behind this
+/// one), a kick that is due now is left to the caller, who owes it: returns
+/// whether it does.
+#[expect(clippy::too_many_arguments)]
 pub(crate) fn enqueue(
     dev: &Device,
     ring: &RxRing,
@@ -34,12 +39,13 @@ pub(crate) fn enqueue(
     coal: Coalesce,
     mut skb: SkBuff,
     dst: &MacAddr,
-) {
+    hold: bool,
+) -> bool {
     skb.push_mac_header();
     let len_bytes = u64::from(skb.len());
     let Ok(skb) = dev.forward_prepare(skb) else {
         stats.add(Stat::RxDropped, 1);
-        return;
+        return false;
     };
     match ring.push(skb) {
         Ok((len, size)) => {
@@ -48,7 +54,10 @@ pub(crate) fn enqueue(
                 ether::is_broadcast(dst),
                 ether::is_multicast(dst),
             );
-            ethtool::kick(napi, Timer::Rx, coal.on_queued(len, size));
+            match coal.on_queued(len, size) {
+                Kick::Now if hold => return true,
+                kick => ethtool::kick(napi, Timer::Rx, kick),
+            }
         }
         // The ring is full: drop and count.
         Err(skb) => {
@@ -56,6 +65,7 @@ pub(crate) fn enqueue(
             stats.add(Stat::RxDropped, 1);
         }
     }
+    false
 }
 
 /// Hands up to `budget` frames from `ring` to the stack; returns how many.
@@ -111,11 +121,12 @@ impl RxPort {
     }
 
     /// A frame for `dst` the switch delivers to `dev`, the port's netdev
-    /// (BH context).
-    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff) {
+    /// (BH context). With `hold`, a kick due now is owed by the caller
+    /// instead (returns whether it is; [`enqueue`]).
+    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff, hold: bool) -> bool {
         if !dev.is_running() {
             self.stats.add(Stat::RxDropped, 1);
-            return;
+            return false;
         }
         enqueue(
             dev,
@@ -125,7 +136,14 @@ impl RxPort {
             self.moder.current(),
             skb,
             dst,
-        );
+            hold,
+        )
+    }
+
+    /// Schedules the port's poll: the kick a held delivery owed (BH
+    /// context).
+    pub(crate) fn kick(&self) {
+        self.napi.schedule();
     }
 
     /// `ndo_open`.

@@ -22,6 +22,12 @@
 //! a drain, and that drain had ended, which is after it switched them. (A
 //! frame the VF sends from inside its own poll, a reply to what it
 //! receives, goes direct too: the drain is over by then.)
+//!
+//! Byte queue limits count what the TX ring holds: queued in `start_xmit`,
+//! completed under the ring's lock whenever a frame leaves it (switched,
+//! dropped, reset or resized away). In a burst (the core's `xmit_more`) the
+//! doorbell waits for the last frame, and a direct frame's receiver is
+//! kicked once, when the burst ends or goes elsewhere (`owed_kick`).
 
 use crate::{
     coalesce::{Coalesce, Kick},
@@ -44,7 +50,7 @@ use crate::{
         skb::{EthHdr, SkBuff},
     },
     rate::{Admit, Shaper},
-    ring::{self, Ring, RING_SIZE_DEFAULT},
+    ring::{Ring, RING_SIZE_DEFAULT},
     rxq,
     stats::{Counters, Stat, STAT_NAMES},
     vlan::{self, PortVlan, RxVerdict, TxVerdict},
@@ -109,6 +115,11 @@ pub(crate) struct Vf {
     /// that changes (release): read without the lock by the poll, which
     /// skips an empty ring, and by `start_xmit` for the direct path.
     tx_queued: AtomicU32,
+    /// The function whose poll a direct frame with more behind it (the
+    /// core's `xmit_more`) left unkicked, [`pack_port`]ed (0: none): kicked
+    /// when the burst ends or goes elsewhere. Written by `start_xmit` only
+    /// (the core's xmit lock), and by `stop` after it.
+    owed_kick: AtomicU32,
     /// Fault injection and recovery counters (debugfs).
     #[pin]
     faults: Scope<VfFaults>,
@@ -162,6 +173,7 @@ impl Vf {
             promisc: AtomicBool::new(false),
             draining: AtomicBool::new(false),
             tx_queued: AtomicU32::new(0),
+            owed_kick: AtomicU32::new(0),
             faults <- VfFaults::scope(debugfs, name),
         }? Error))
     }
@@ -180,8 +192,7 @@ impl Vf {
             return false;
         }
         let injected = self.faults.tx_reset();
-        let dropped = ring::drain(&self.tx);
-        self.sync_tx_queued();
+        let dropped = self.drop_tx(dev);
         self.stats.add(Stat::TxDropped, dropped);
         pr_info!(
             "{}: TX queue reset{}, {} frames dropped\n",
@@ -356,11 +367,12 @@ impl Vf {
     }
 
     /// A frame the switch delivers to this VF, with its header `hdr` (BH
-    /// context).
-    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, mut skb: SkBuff) {
+    /// context). With `hold`, a kick of the poll that is due now is owed
+    /// by the caller instead: returns whether it is ([`rxq::enqueue`]).
+    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, mut skb: SkBuff, hold: bool) -> bool {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable || !self.is_active() {
             self.stats.add(Stat::RxDropped, 1);
-            return;
+            return false;
         }
         if ether::is_multicast(&hdr.dst)
             && !self
@@ -369,7 +381,7 @@ impl Vf {
                 .accepts_group(&hdr.dst, self.trusted.load(Relaxed))
         {
             // Filtered, like a NIC's multicast filter: not a drop.
-            return;
+            return false;
         }
         skb.push_mac_header();
         let pass = match vlan::to_vf(self.port_vlan().as_ref(), hdr.vlan) {
@@ -379,7 +391,7 @@ impl Vf {
         };
         if !pass {
             self.stats.add(Stat::RxDropped, 1);
-            return;
+            return false;
         }
         rxq::enqueue(
             dev,
@@ -389,14 +401,49 @@ impl Vf {
             self.rx_mod.current(),
             skb,
             &hdr.dst,
-        );
+            hold,
+        )
     }
 
-    /// Stores the TX ring's count again after a change that did not go
-    /// through `start_xmit` or the drain (a reset, a resize, a stop).
-    fn sync_tx_queued(&self) {
-        let ring = self.tx.lock();
+    /// The kick of the RX poll a held delivery owed (BH context).
+    pub(crate) fn kick_rx(&self) {
+        self.napi.schedule();
+    }
+
+    /// Drops what the TX ring holds, each frame completed for byte queue
+    /// limits under the ring's lock, and counts them; returns how many.
+    fn drop_tx(&self, dev: &Device) -> u64 {
+        let mut n = 0;
+        loop {
+            let next = {
+                let mut ring = self.tx.lock();
+                let (skb, left) = ring.pop_counted();
+                self.tx_queued.store(left, Release);
+                if let Some(skb) = &skb {
+                    dev.bql_completed(1, skb.len());
+                }
+                skb
+            };
+            // Freed outside the lock.
+            let Some(skb) = next else { return n };
+            drop(skb);
+            n += 1;
+        }
+    }
+    /// Puts `fresh` in place of the TX ring, moving the queued frames
+    /// over; those that do not fit are dropped, each completed for byte
+    /// queue limits under the ring's lock. Returns how many.
+    fn swap_tx(&self, dev: &Device, mut fresh: Ring<SkBuff>) -> u64 {
+        let mut ring = self.tx.lock();
+        fresh.take_from(&mut ring);
+        let mut dropped = 0;
+        while let Some(skb) = ring.pop() {
+            dev.bql_completed(1, skb.len());
+            dropped += 1;
+        }
+        core::mem::swap(&mut *ring, &mut fresh);
         self.tx_queued.store(ring.len(), Release);
+        dropped
     }
 
     /// Whether frames pass the shaper without asking it: no rate on this
@@ -444,21 +491,84 @@ impl Vf {
 
     /// The direct path of `start_xmit` (see the module documentation), for
     /// a VF whose TX ring is idle. Gives the frame back if it must take
-    /// the ring.
-    fn xmit_direct(&self, dev: &Device, mut skb: SkBuff) -> core::result::Result<(), SkBuff> {
+    /// the ring. With `more` frames behind it, the receiver's kick may be
+    /// held: returns the port then owed it.
+    fn xmit_direct(
+        &self,
+        dev: &Device,
+        mut skb: SkBuff,
+        more: bool,
+    ) -> core::result::Result<Option<PortId>, SkBuff> {
         if self.port_vlan().is_some() {
             // The ring path pushes the tag; the frame must reach it as sent.
             return Err(skb);
         }
         let spoofchk = self.spoofchk.load(Relaxed);
         let Some((vlan, hdr)) = self.egress(&dev.mac(), spoofchk, None, &mut skb) else {
-            return Ok(());
+            return Ok(None);
         };
         let len = u64::from(skb.len());
-        self.esw.tx_direct(self.index, vlan, &hdr, skb)?;
+        let owed = self.esw.tx_direct(self.index, vlan, &hdr, skb, more)?;
         self.stats.tx(len);
         self.stats.add(Stat::TxDirect, 1);
-        Ok(())
+        Ok(owed)
+    }
+
+    /// `start_xmit` for one frame; returns the port owed a held kick after
+    /// it (see `owed_kick`).
+    fn xmit(&self, dev: &Device, skb: SkBuff, more: bool) -> Option<PortId> {
+        if self.link_state() == VfLinkState::Disable || skb.len() < 14 {
+            self.stats.add(Stat::TxDropped, 1);
+            return None;
+        }
+        let coal = self.tx_mod.current();
+        let skb = if coal == Coalesce::OFF && self.shaper_idle() && !self.faults.tx_stalled() {
+            // The ring's count is read before the drain's flag: a drain that
+            // emptied the ring set the flag before it stored the count, and
+            // clears it only after switching the frames (release, paired
+            // with these acquires). This is the only producer (the core's
+            // xmit lock), so the ring stays empty meanwhile.
+            let idle = self.tx_queued.load(Acquire) == 0 && !self.draining.load(Acquire);
+            if idle {
+                match self.xmit_direct(dev, skb, more) {
+                    Ok(owed) => return owed,
+                    Err(skb) => skb,
+                }
+            } else {
+                skb
+            }
+        } else {
+            skb
+        };
+        let len = skb.len();
+        let (pushed, kick) = {
+            let mut ring = self.tx.lock();
+            let r = ring.push(skb);
+            self.tx_queued.store(ring.len(), Release);
+            if ring.len() == ring.size() {
+                dev.stop_queue();
+            }
+            let kick = match r {
+                // Byte queue limits count what the ring holds; the doorbell
+                // waits for the last frame of a burst, unless the queue
+                // stopped (the core sends no more then).
+                Ok(()) => {
+                    let last = dev.bql_sent(len, more);
+                    match coal.on_queued(ring.len(), ring.size()) {
+                        Kick::Now if !last => Kick::Pending,
+                        kick => kick,
+                    }
+                }
+                Err(_) => Kick::Now,
+            };
+            (r, kick)
+        };
+        if let Err(skb) = pushed {
+            drop(skb);
+            self.stats.add(Stat::TxDropped, 1);
+        }
+        ethtool::kick(&self.napi, Timer::Tx, kick);
+        None
     }
 
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
@@ -484,6 +594,11 @@ impl Vf {
                 }
                 let (skb, left) = ring.pop_counted();
                 self.tx_queued.store(left, Release);
+                if let Some(skb) = &skb {
+                    // Off the ring: byte queue limits see it go, here under
+                    // the lock, as every completion is.
+                    dev.bql_completed(1, skb.len());
+                }
                 if skb.is_some() && dev.queue_stopped() {
                     // Progress: the TX watchdog must not fire.
                     dev.trans_update();
@@ -521,7 +636,7 @@ impl EthtoolOps for Vf {
         }
     }
 
-    fn set_rings(&self, _dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result {
+    fn set_rings(&self, dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result {
         let rx = ethtool::ring_size(rx, extack)?;
         let tx = ethtool::ring_size(tx, extack)?;
         let (rx_now, tx_now) = (self.rx.size(), self.tx.lock().size());
@@ -535,9 +650,7 @@ impl EthtoolOps for Vf {
         if let Some(fresh) = fresh_tx {
             // A stopped queue is woken by the poll once the ring drains
             // below half (the ring was full, so a poll is due).
-            self.stats
-                .add(Stat::TxDropped, ethtool::swap_ring(&self.tx, fresh));
-            self.sync_tx_queued();
+            self.stats.add(Stat::TxDropped, self.swap_tx(dev, fresh));
         }
         // A poll that ran into the resize handed nothing up: poll again
         // (nothing happens while the port is down).
@@ -572,6 +685,24 @@ impl EthtoolOps for Vf {
     }
 }
 
+/// A function's port for `owed_kick`: 0 for none.
+fn pack_port(port: Option<PortId>) -> u32 {
+    match port {
+        None | Some(PortId::Uplink) => 0,
+        Some(PortId::Pf) => 1,
+        Some(PortId::Vf(i)) => 2 + u32::from(i),
+    }
+}
+
+/// The port [`pack_port`] packed.
+fn unpack_port(packed: u32) -> Option<PortId> {
+    match packed {
+        0 => None,
+        1 => Some(PortId::Pf),
+        n => u16::try_from(n - 2).ok().map(PortId::Vf),
+    }
+}
+
 fn link_state_to_u8(s: VfLinkState) -> u8 {
     match s {
         VfLinkState::Auto => 0,
@@ -584,6 +715,7 @@ impl NetdevOps for Vf {
     fn open(&self, dev: &Device) -> Result {
         self.napi.enable();
         self.update_carrier(dev);
+        dev.bql_reset();
         dev.wake_queue();
         Ok(())
     }
@@ -595,53 +727,26 @@ impl NetdevOps for Vf {
         self.rx_mod.stopped();
         self.tx_mod.stopped();
         // Frames still queued are lost with the queue: count them.
-        self.stats.add(Stat::TxDropped, ring::drain(&self.tx));
-        self.sync_tx_queued();
+        let dropped = self.drop_tx(dev);
+        self.stats.add(Stat::TxDropped, dropped);
+        // A held kick is owed to a function that may still be up.
+        if let Some(port) = unpack_port(self.owed_kick.swap(0, Relaxed)) {
+            bh_disabled(|| self.esw.kick(port));
+        }
         self.stats.add(Stat::RxDropped, rxq::purge(&self.rx));
     }
 
-    fn start_xmit(&self, dev: &Device, skb: SkBuff) {
-        if self.link_state() == VfLinkState::Disable || skb.len() < 14 {
-            self.stats.add(Stat::TxDropped, 1);
-            return;
+    fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool) {
+        let owed = unpack_port(self.owed_kick.load(Relaxed));
+        let now_owed = self.xmit(dev, skb, more);
+        // One kick per receiver and burst: the one owed is paid when the
+        // burst ends or its next frame goes elsewhere.
+        if let Some(port) = owed.filter(|&p| now_owed != Some(p)) {
+            self.esw.kick(port);
         }
-        let coal = self.tx_mod.current();
-        let skb = if coal == Coalesce::OFF && self.shaper_idle() && !self.faults.tx_stalled() {
-            // The ring's count is read before the drain's flag: a drain that
-            // emptied the ring set the flag before it stored the count, and
-            // clears it only after switching the frames (release, paired
-            // with these acquires). This is the only producer (the core's
-            // xmit lock), so the ring stays empty meanwhile.
-            let idle = self.tx_queued.load(Acquire) == 0 && !self.draining.load(Acquire);
-            if idle {
-                match self.xmit_direct(dev, skb) {
-                    Ok(()) => return,
-                    Err(skb) => skb,
-                }
-            } else {
-                skb
-            }
-        } else {
-            skb
-        };
-        let (pushed, kick) = {
-            let mut ring = self.tx.lock();
-            let r = ring.push(skb);
-            self.tx_queued.store(ring.len(), Release);
-            let kick = match r {
-                Ok(()) => coal.on_queued(ring.len(), ring.size()),
-                Err(_) => Kick::Now,
-            };
-            if ring.len() == ring.size() {
-                dev.stop_queue();
-            }
-            (r, kick)
-        };
-        if let Err(skb) = pushed {
-            drop(skb);
-            self.stats.add(Stat::TxDropped, 1);
+        if owed != now_owed {
+            self.owed_kick.store(pack_port(now_owed), Relaxed);
         }
-        ethtool::kick(&self.napi, Timer::Tx, kick);
     }
 
     fn poll(&self, napi: &Napi, budget: i32) -> i32 {

@@ -141,10 +141,36 @@ impl Device {
         unsafe { bindings::svnic_netif_trans_update(self.as_raw()) };
     }
 
-    /// Whether the TX queue is stopped.
+    /// Byte queue limits: `bytes` more are queued on the TX ring, from
+    /// `ndo_start_xmit`, `more` frames following in this burst. Returns
+    /// whether the driver must kick its consumer now (the last frame of a
+    /// burst, or the queue is stopped).
+    pub(crate) fn bql_sent(&self, bytes: u32, more: bool) -> bool {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netdev_tx_sent_queue(self.as_raw(), bytes, more) }
+    }
+
+    /// Byte queue limits: `pkts` frames of `bytes` left the TX ring
+    /// (switched or dropped). Every byte [`Device::bql_sent`] counted is
+    /// completed exactly once, with completions serialised (the driver
+    /// calls this under its TX ring's lock).
+    pub(crate) fn bql_completed(&self, pkts: u32, bytes: u32) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netdev_tx_completed_queue(self.as_raw(), pkts, bytes) }
+    }
+
+    /// Byte queue limits start afresh: nothing is queued (the queue is down
+    /// and its ring empty).
+    pub(crate) fn bql_reset(&self) {
+        // SAFETY: By the type invariant the device is valid.
+        unsafe { bindings::svnic_netdev_tx_reset_queue(self.as_raw()) }
+    }
+
+    /// Whether the TX queue is stopped, by the driver or by byte queue
+    /// limits.
     pub(crate) fn queue_stopped(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.
-        unsafe { bindings::svnic_netif_queue_stopped(self.as_raw()) }
+        unsafe { bindings::svnic_netif_xmit_stopped(self.as_raw()) }
     }
 
     /// Current MAC address.

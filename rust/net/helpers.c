@@ -121,14 +121,34 @@ void svnic_netif_wake_queue(struct net_device *dev)
 	netif_wake_queue(dev);
 }
 
-bool svnic_netif_queue_stopped(const struct net_device *dev)
+bool svnic_netif_xmit_stopped(const struct net_device *dev)
 {
-	return netif_queue_stopped(dev);
+	return netif_xmit_stopped(netdev_get_tx_queue(dev, 0));
 }
 
 void svnic_netif_trans_update(struct net_device *dev)
 {
 	netif_trans_update(dev);
+}
+
+bool svnic_netdev_xmit_more(void)
+{
+	return netdev_xmit_more();
+}
+
+bool svnic_netdev_tx_sent_queue(struct net_device *dev, unsigned int bytes, bool more)
+{
+	return __netdev_tx_sent_queue(netdev_get_tx_queue(dev, 0), bytes, more);
+}
+
+void svnic_netdev_tx_completed_queue(struct net_device *dev, unsigned int pkts, unsigned int bytes)
+{
+	netdev_tx_completed_queue(netdev_get_tx_queue(dev, 0), pkts, bytes);
+}
+
+void svnic_netdev_tx_reset_queue(struct net_device *dev)
+{
+	netdev_tx_reset_queue(netdev_get_tx_queue(dev, 0));
 }
 
 void svnic_netif_start_queue(struct net_device *dev)

@@ -51,7 +51,9 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     fn stop(&self, dev: &Device);
 
     /// `ndo_start_xmit`: the driver owns `skb` from here (BH context).
-    fn start_xmit(&self, dev: &Device, skb: SkBuff);
+    /// `more`: the core has more frames for this queue right after this
+    /// one (`xmit_more`), so kicking the consumer may wait for the last.
+    fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool);
 
     /// A NAPI poll of one of the state's contexts; returns the work done.
     fn poll(&self, napi: &Napi, budget: i32) -> i32;
@@ -200,8 +202,11 @@ impl<L: Lookup> Trampolines<L> {
         };
         // SAFETY: `dev` is ours and registered.
         if let Some(ops) = unsafe { L::find(dev) } {
+            // SAFETY: No precondition: we are in `ndo_start_xmit`, where the
+            // core's per-CPU flag describes this frame.
+            let more = unsafe { bindings::svnic_netdev_xmit_more() };
             // SAFETY: As above.
-            ops.start_xmit(unsafe { Device::from_raw(dev) }, skb);
+            ops.start_xmit(unsafe { Device::from_raw(dev) }, skb, more);
         }
         bindings::netdev_tx_NETDEV_TX_OK
     }

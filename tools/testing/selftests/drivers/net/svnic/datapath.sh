@@ -12,7 +12,11 @@
 # sender between the two paths; a full RX ring (stall_rx) drops and
 # counts at the receiver, and passes traffic once the stall ends; a
 # sender whose ring fills behind a 1 Mbit/s shaper stops and wakes its
-# queue without a TX timeout, and every frame arrives.
+# queue without a TX timeout, and every frame arrives. Byte queue limits:
+# behind the shaper the backlog waits in the qdisc, not on the ring, and
+# every byte counted in flight is completed; the backlog, released in
+# bursts (xmit_more) once the shaper lets go, goes direct with one
+# receiver kick a burst and reaches the receiver's stack whole.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -113,6 +117,7 @@ test_rx_full()
 	RET=0
 	dbg=$(svnic_vf_dbg 1)
 	svnic_ethtool pf0v1 -G rx 64
+	svnic_bql_floor 0
 	read -r r0 x0 < <(stats pf0v1 rx_packets rx_dropped)
 	echo 1 >"$dbg/stall_rx"
 	svnic_fill_tx 0 "$n"
@@ -127,17 +132,81 @@ test_rx_full()
 	log_test "datapath: a full RX ring drops and counts at the receiver"
 }
 
-# settled: VF0's tx_packets and VF1's rx_broadcast are equal to what they
-# were 0.3 s ago (the ring and the qdisc are empty).
+# settled [STAT]: VF0's tx_packets and VF1's STAT (rx_broadcast) are equal
+# to what they were 0.3 s ago (the ring and the qdisc are empty).
 settled()
 {
 	local a b c d
 	read -r a < <(stats pf0v0 tx_packets)
-	read -r b < <(stats pf0v1 rx_broadcast)
+	read -r b < <(stats pf0v1 "${1:-rx_broadcast}")
 	sleep 0.3
 	read -r c < <(stats pf0v0 tx_packets)
-	read -r d < <(stats pf0v1 rx_broadcast)
+	read -r d < <(stats pf0v1 "${1:-rx_broadcast}")
 	[ "$a $b" = "$c $d" ]
+}
+
+# qdisc_backlog NS DEV: how many frames DEV's qdisc holds.
+qdisc_backlog()
+{
+	local q
+	q=$(tc -n "$1" -s qdisc show dev "$2")
+	[[ $q =~ backlog\ [0-9]+b\ ([0-9]+)p ]] && echo "${BASH_REMATCH[1]}"
+}
+
+test_bql()
+{
+	local b0 b1 in q n=400 len=1000
+	RET=0
+	# The kernel's default floor (fill_tx raises it).
+	svnic_bql 0 limit_min 0
+	read -r b0 < <(stats pf0v1 rx_broadcast)
+	# 1000-byte frames at 1 Mbit/s: 125 a second, 3 s for all of them.
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
+	svnic_tx_frames 0 "$n" ff:ff:ff:ff:ff:ff "$len"
+	in=$(svnic_bql 0 inflight)
+	q=$(qdisc_backlog "$NS_VF0" pf0v0)
+	echo "    $n frames behind 1 Mbit/s: $in bytes on the TX ring, ${q:-?} frames in the qdisc"
+	((in > 0 && in < n * len / 4 && ${q:-0} > 0))
+	check_err $? "expected the backlog in the qdisc and the ring within byte queue limits"
+	slowwait 30 settled
+	check_err $? "VF0's frames did not drain"
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
+	in=$(svnic_bql 0 inflight)
+	read -r b1 < <(stats pf0v1 rx_broadcast)
+	((in == 0 && b1 - b0 >= n))
+	check_err $? "after the drain: $in bytes in flight, $((b1 - b0)) of $n frames received"
+	log_test "datapath: byte queue limits keep a backlog in the qdisc, not on the ring"
+}
+
+# A backlog the qdisc releases in bursts (bulk dequeue under byte queue
+# limits, the core's xmit_more) once the shaper lets go: the ring drains,
+# then the frames go direct, the receiver kicked once a burst. Every frame
+# reaches VF1's stack (counted by a tc filter there): no kick is lost.
+test_bursts()
+{
+	local d0 d1 q f got n=300
+	RET=0
+	tc -n "$NS_VF1" -batch - <<-EOF
+	qdisc add dev pf0v1 clsact
+	filter add dev pf0v1 ingress pref 1 protocol 0x88b5 flower skip_hw action drop
+	EOF
+	defer tc -n "$NS_VF1" qdisc del dev pf0v1 clsact
+	read -r d0 < <(stats pf0v0 tx_direct)
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
+	svnic_tx_frames 0 "$n" "$MAC1" 1000
+	q=$(qdisc_backlog "$NS_VF0" pf0v0)
+	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
+	slowwait 30 settled rx_packets
+	check_err $? "VF0's frames did not drain"
+	read -r d1 < <(stats pf0v0 tx_direct)
+	f=$(tc -n "$NS_VF1" -s filter show dev pf0v1 ingress)
+	[[ $f =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt ]] && got=${BASH_REMATCH[1]}
+	echo "    $n frames, ${q:-?} held in the qdisc: ${got:-?} reached VF1's stack, $((d1 - d0)) went direct"
+	[ "${got:-0}" = "$n" ]
+	check_err $? "frames were lost or are stuck in VF1's ring"
+	((${q:-0} > 0 && d1 > d0))
+	check_err $? "the backlog did not build up in the qdisc, or nothing went direct"
+	log_test "datapath: a backlog released in bursts goes direct, every kick paid"
 }
 
 test_stop_wake()
@@ -145,6 +214,7 @@ test_stop_wake()
 	local dbg t0 p0 d0 b0 x0 t1 p1 d1 b1 x1 h n=3000
 	RET=0
 	dbg=$(svnic_vf_dbg 0)
+	svnic_bql_floor 0
 	t0=$(svnic_read "$dbg/tx_timeouts")
 	read -r p0 d0 < <(stats pf0v0 tx_packets tx_dropped)
 	read -r b0 x0 < <(stats pf0v1 rx_broadcast rx_dropped)
@@ -180,6 +250,8 @@ EOF
 test_direct
 test_held_take_the_ring
 test_order
+test_bql
+test_bursts
 test_rx_full
 test_stop_wake
 exit "$EXIT_STATUS"

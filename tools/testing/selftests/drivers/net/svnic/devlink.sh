@@ -26,6 +26,7 @@ tx_health()
 # and the TX watchdog fires after 5 s without progress.
 stall()
 {
+	svnic_bql_floor "$1"
 	echo 1 >"$(svnic_vf_dbg "$1")/stall_tx"
 	svnic_fill_tx "$1"
 }

@@ -166,6 +166,7 @@ test_tx_stall()
 	dbg=$(svnic_vf_dbg 0)
 	[ "$(<"$dbg/stall_tx")" = 0 ] && [ "$(<"$dbg/tx_timeouts")" = 0 ]
 	check_err $? "the VF's fault knobs are not off by default"
+	svnic_bql_floor 0
 	drops0=$(svnic_stat "$(svnic_vf_ns 0)" pf0v0 tx_dropped)
 	echo 1 >"$dbg/stall_tx"
 	svnic_fill_tx 0
@@ -304,6 +305,7 @@ test_delayed_uplink_events()
 test_stalled_teardown()
 {
 	RET=0
+	svnic_bql_floor 1
 	echo 1 >"$(svnic_vf_dbg 1)/stall_tx"
 	svnic_fill_tx 1
 	# Removed while stalled: before the watchdog resets the queue.
@@ -324,6 +326,7 @@ test_shrink_stalled_ring()
 	local dbg ns d0 d1 n
 	dbg=$(svnic_vf_dbg 0)
 	ns=$(svnic_vf_ns 0)
+	svnic_bql_floor 0
 	echo 1 >"$dbg/stall_tx"
 	# 200 frames wait on the 512-slot ring: it is not full, so the queue
 	# runs and the TX watchdog stays quiet (a reset would drop them all).

@@ -367,12 +367,48 @@ svnic_wait_for()
 	return 1
 }
 
-# svnic_fill_tx VF-INDEX [N]: sends N (default 700, more than a TX ring
-# holds) broadcast frames from the VF through a packet socket, as fast as
-# the qdisc takes them.
-svnic_fill_tx()
+# svnic_bql VF-INDEX FILE [VALUE]: reads, or writes VALUE to, a byte queue
+# limits FILE (limit_min, inflight, ...) of the VF's TX queue. The VF
+# namespace's sysfs is mounted on first use (again if a defer scope
+# unmounted it, or the namespace was made anew under its name): make that
+# use outside $(...), which would lose it.
+svnic_bql()
 {
-	svnic_in "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "${2:-700}" <<-'EOF'
+	local ns d
+	ns=$(svnic_vf_ns "$1")
+	d=${SVNIC_SYS[$ns]:-}
+	if [ -z "$d" ] || [ ! -e "$d/class" ]; then
+		svnic_mount_sys "$ns" || return 1
+		d=${SVNIC_SYS[$ns]}
+	elif [ ! -e "$d/class/net/pf0v$1" ]; then
+		umount "$d" && svnic_in "$ns" mount -t sysfs sysfs "$d" || return 1
+	fi
+	d+=/class/net/pf0v$1/queues/tx-0/byte_queue_limits/$2
+	if [ $# -gt 2 ]; then
+		echo "$3" >"$d"
+	else
+		svnic_read "$d"
+	fi
+}
+
+# svnic_bql_floor VF-INDEX: raises the floor of the VF's byte queue limits
+# to 1 MB, for a test that fills its TX ring (BQL would stop the queue
+# after a few frames and keep the rest in the qdisc). The limit follows at
+# the next completion: a frame through the ring (to the uplink's peer)
+# before the test stalls the queue.
+svnic_bql_floor()
+{
+	svnic_bql "$1" limit_min 1000000 || return 1
+	svnic_in "$(svnic_vf_ns "$1")" ping -c 1 -W 2 192.0.2.2 >/dev/null
+	return 0
+}
+
+# svnic_tx_frames VF-INDEX N DST [LEN]: sends N frames of LEN (60) bytes
+# (ethertype 0x88b5) to MAC address DST from the VF through a packet
+# socket, as fast as the qdisc takes them (what it refuses is lost).
+svnic_tx_frames()
+{
+	svnic_in "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "$2" "$3" "${4:-60}" <<-'EOF'
 	import socket, sys
 	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	# Frames held by a stalled ring count against the socket: room for
@@ -380,13 +416,23 @@ svnic_fill_tx()
 	s.setsockopt(socket.SOL_SOCKET, 32, 8 << 20)  # SO_SNDBUFFORCE
 	s.setblocking(False)
 	s.bind((sys.argv[1], 0))
-	frame = b"\xff" * 6 + s.getsockname()[4] + b"\x88\xb5" + bytes(46)
+	dst = bytes.fromhex(sys.argv[3].replace(":", ""))
+	frame = dst + s.getsockname()[4] + b"\x88\xb5" + bytes(int(sys.argv[4]) - 14)
 	for _ in range(int(sys.argv[2])):
 	    try:
 	        s.send(frame)
 	    except OSError:
 	        pass
 	EOF
+}
+
+# svnic_fill_tx VF-INDEX [N]: sends N (default 700, more than a TX ring
+# holds) broadcast frames from the VF (svnic_tx_frames). For the ring to
+# take as many as it holds, raise the floor of byte queue limits first
+# (svnic_bql_floor).
+svnic_fill_tx()
+{
+	svnic_tx_frames "$1" "${2:-700}" ff:ff:ff:ff:ff:ff
 }
 
 # svnic_pg NS FILE CMD...: pktgen commands, one a line, in namespace NS.
