@@ -191,6 +191,10 @@ impl Vf {
         if !self.faults.tx_hung() {
             return false;
         }
+        // Progress now, before the hang is cleared: the TX watchdog, which
+        // still finds the queue stopped while the ring is dropped, must not
+        // take the reset for another hang.
+        dev.trans_update();
         let injected = self.faults.tx_reset();
         let dropped = self.drop_tx(dev);
         self.stats.add(Stat::TxDropped, dropped);
