@@ -150,17 +150,18 @@ qdisc_backlog()
 {
 	local q
 	q=$(tc -n "$1" -s qdisc show dev "$2")
-	[[ $q =~ backlog\ [0-9]+b\ ([0-9]+)p ]] && echo "${BASH_REMATCH[1]}"
+	# "backlog 12000b 12p" (tc may print the bytes as 117Kb).
+	[[ $q =~ backlog\ [^\ ]+\ ([0-9]+)p ]] && echo "${BASH_REMATCH[1]}"
 }
 
 test_bql()
 {
-	local b0 b1 in q n=400 len=1000
+	local b0 b1 in q n=600 len=1000
 	RET=0
 	# The kernel's default floor (fill_tx raises it).
 	svnic_bql 0 limit_min 0
 	read -r b0 < <(stats pf0v1 rx_broadcast)
-	# 1000-byte frames at 1 Mbit/s: 125 a second, 3 s for all of them.
+	# 1000-byte frames at 1 Mbit/s: 125 a second, 5 s for all of them.
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
 	svnic_tx_frames 0 "$n" ff:ff:ff:ff:ff:ff "$len"
 	in=$(svnic_bql 0 inflight)
@@ -184,7 +185,7 @@ test_bql()
 # reaches VF1's stack (counted by a tc filter there): no kick is lost.
 test_bursts()
 {
-	local d0 d1 q f got n=300
+	local d0 d1 x0 x1 q f got n=500
 	RET=0
 	tc -n "$NS_VF1" -batch - <<-EOF
 	qdisc add dev pf0v1 clsact
@@ -192,6 +193,7 @@ test_bursts()
 	EOF
 	defer tc -n "$NS_VF1" qdisc del dev pf0v1 clsact
 	read -r d0 < <(stats pf0v0 tx_direct)
+	read -r x0 < <(stats pf0v1 rx_dropped)
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
 	svnic_tx_frames 0 "$n" "$MAC1" 1000
 	q=$(qdisc_backlog "$NS_VF0" pf0v0)
@@ -199,10 +201,13 @@ test_bursts()
 	slowwait 30 settled rx_packets
 	check_err $? "VF0's frames did not drain"
 	read -r d1 < <(stats pf0v0 tx_direct)
+	read -r x1 < <(stats pf0v1 rx_dropped)
 	f=$(tc -n "$NS_VF1" -s filter show dev pf0v1 ingress)
 	[[ $f =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt ]] && got=${BASH_REMATCH[1]}
-	echo "    $n frames, ${q:-?} held in the qdisc: ${got:-?} reached VF1's stack, $((d1 - d0)) went direct"
-	[ "${got:-0}" = "$n" ]
+	echo "    $n frames, ${q:-?} held in the qdisc: ${got:-?} reached VF1's stack, $((x1 - x0)) dropped by its full ring, $((d1 - d0)) went direct"
+	# A burst may overflow VF1's ring (dropped and counted, as a NIC
+	# does); every frame the ring took must reach the stack.
+	((${got:-0} > 0 && got <= n && got >= n - (x1 - x0)))
 	check_err $? "frames were lost or are stuck in VF1's ring"
 	((${q:-0} > 0 && d1 > d0))
 	check_err $? "the backlog did not build up in the qdisc, or nothing went direct"
