@@ -9,7 +9,11 @@
 //! RTNL, build a new snapshot and publish it; the old one is freed after a
 //! grace period.
 //!
-//! Forwarding follows [`crate::fdb::forward_in_vlan`]: VF-to-VF traffic
+//! The switch talks to its ports (the PF, the VFs, the representors)
+//! through the [`SwitchPort`] interface only, which each implements in its
+//! own file, as mlx5's `mlx5_eswitch_rep_ops`.
+//!
+//! Forwarding follows [`crate::fdb::forward`]: VF-to-VF traffic
 //! never touches the uplink in VEB mode; unknown unicast from a VF or the PF
 //! goes to the uplink; broadcast and multicast are flooded to every other
 //! port of the frame's VLAN; frames from the uplink reach the port that owns
@@ -44,22 +48,18 @@
 //! mode) under the devlink instance lock and the PF's VF lock.
 
 use crate::{
-    ether,
-    fdb::{self, Decision, Fdb, PortId, SwitchMode},
-    flower::{FlowAction, FlowRule, FlowStats, FlowTable, Frame, TableError},
+    fdb::{self, Decision, Fdb, FrameAddrs, PortId, PortTable},
+    flower::{FlowAction, FlowRule, FlowStats, Flows, TableError},
     net::{
         device::{Device, DeviceRef},
-        flower::{self as tc, ClsFlower, FlowerCommand, TcAction},
-        link::ExtAck,
-        link::LinkRef,
-        netdev::{DevRef, Standalone},
+        ether::{self, MacAddr},
+        flower::{ClsFlower, FlowerCommand, TcAction},
         rcu::RcuBox,
+        rtnl::ExtAck,
         skb::{EthHdr, SkBuff},
+        vf_ndo::SwitchMode,
     },
-    pf::Pf,
     rate::LinkBudget,
-    rep::Rep,
-    vf::Vf,
     vlan::{self, PortVlan},
 };
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
@@ -71,54 +71,66 @@ use kernel::{
     time::{Instant, Monotonic},
 };
 
-/// A reference to a VF netdev.
-pub(crate) type VfRef = DevRef<Standalone<Vf>>;
+/// A port of the switch other than the uplink (the PF, a VF, a VF's
+/// representor), as the switch sees it.
+pub(crate) trait SwitchPort: Send + Sync {
+    /// Its netdev.
+    fn dev(&self) -> &Device;
 
-/// A reference to a representor netdev.
-pub(crate) type RepRef = DevRef<Standalone<Rep>>;
+    /// Its port VLAN: `None` for a trunk, a member of every VLAN.
+    fn port_vlan(&self) -> Option<PortVlan> {
+        None
+    }
+
+    /// Whether its multicast filter passes a frame for the group address
+    /// `group`.
+    fn accepts_group(&self, _group: &MacAddr) -> bool {
+        true
+    }
+
+    /// Whether it wants copies of unicast frames for other stations (a
+    /// trusted VF in promiscuous mode).
+    fn wants_all_unicast(&self) -> bool {
+        false
+    }
+
+    /// Whether its function is active (`devlink port function set ...
+    /// state`).
+    fn is_active(&self) -> bool {
+        true
+    }
+
+    /// Takes the frame `skb` (header `hdr`) the switch delivers to it (BH
+    /// context). With `hold`, a kick of its poll that is due now is owed
+    /// by the caller instead: returns whether it is (see
+    /// [`SwitchPort::kick`]).
+    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool;
+
+    /// Kicks its poll, which a held delivery owes it (BH context).
+    fn kick(&self) {}
+
+    /// The offloaded TC flower rules of its ingress, if it takes any (the
+    /// PF's, a representor's).
+    fn flows(&self) -> Option<&Flows> {
+        None
+    }
+}
+
+/// A port of the switch, shared by the snapshots that hold it.
+pub(crate) type PortRef = Arc<dyn SwitchPort>;
 
 /// What the data path sees of the switch: one immutable snapshot.
 pub(crate) struct Ports {
-    pf: Option<LinkRef<Pf>>,
-    vfs: KVec<VfRef>,
+    pf: Option<PortRef>,
+    vfs: KVec<PortRef>,
     /// The VFs' representors, index = VF number (switchdev mode only).
-    reps: KVec<RepRef>,
+    reps: KVec<PortRef>,
     fdb: Fdb,
     mode: SwitchMode,
     /// Whether the switch is in switchdev mode.
     switchdev: bool,
     /// Every port, for flooding (computed once per snapshot).
     all: KVec<PortId>,
-}
-
-/// The offloaded TC flower rules of one port's ingress.
-pub(crate) struct Flows(RcuBox<FlowTable>);
-
-impl Flows {
-    /// No rule.
-    pub(crate) fn new() -> Result<Self> {
-        Ok(Self(RcuBox::new(KBox::new(FlowTable::new(), GFP_KERNEL)?)))
-    }
-
-    /// What the first rule `skb` (with header `hdr`) matches does,
-    /// counting the frame in the rule's statistics; `None` if no rule
-    /// matches (BH context).
-    fn decide(&self, hdr: &EthHdr, skb: &SkBuff) -> Option<FlowAction> {
-        let guard = rcu::read_lock();
-        let table = self.0.read(&guard);
-        if table.len() == 0 {
-            return None;
-        }
-        let frame = Frame {
-            dst: hdr.dst,
-            src: hdr.src,
-            vlan: hdr.vlan,
-            inner_type: skb.inner_type(),
-        };
-        let rule = table.lookup(&frame)?;
-        rule.stats.hit(u64::from(skb.len()), tc::jiffies());
-        Some(rule.action)
-    }
 }
 
 /// The errno and message of a refused rule-table change.
@@ -133,14 +145,14 @@ fn table_error(e: TableError, extack: &ExtAck) -> Error {
 
 /// The ports a snapshot is built of.
 pub(crate) struct PortSet {
-    pub(crate) pf: Option<LinkRef<Pf>>,
-    pub(crate) vfs: KVec<VfRef>,
-    pub(crate) reps: KVec<RepRef>,
+    pub(crate) pf: Option<PortRef>,
+    pub(crate) vfs: KVec<PortRef>,
+    pub(crate) reps: KVec<PortRef>,
 }
 
 impl PortSet {
     /// The PF alone.
-    pub(crate) fn pf_only(pf: Option<LinkRef<Pf>>) -> Self {
+    pub(crate) fn pf_only(pf: Option<PortRef>) -> Self {
         Self {
             pf,
             vfs: KVec::new(),
@@ -176,7 +188,7 @@ impl Ports {
         for (i, vf) in vfs.iter().enumerate() {
             let index = u16::try_from(i).map_err(|_| EINVAL)?;
             all.push(PortId::Vf(index), GFP_KERNEL)?;
-            let key = vf.state().and_then(Vf::port_vlan).map_or(0, |pv| pv.vid());
+            let key = vf.port_vlan().map_or(0, |pv| pv.vid());
             // Two VFs given the same address: the first keeps it (the
             // second's own frames still reach the uplink).
             match fdb.add_unicast(&vf.dev().mac(), key, PortId::Vf(index)) {
@@ -212,25 +224,50 @@ impl Ports {
         })
     }
 
-    /// The port VLAN of `port` (`None` for a trunk).
-    fn port_vlan(&self, port: PortId) -> Option<PortVlan> {
-        match port {
-            PortId::Vf(i) => self
-                .vfs
-                .get(usize::from(i))
-                .and_then(|vf| vf.state())
-                .and_then(Vf::port_vlan),
-            PortId::Uplink | PortId::Pf => None,
-        }
-    }
-
-    /// The MAC address of `port`, if it is a function.
-    fn mac(&self, port: PortId) -> Option<ether::MacAddr> {
+    /// Function `port` (the PF or a VF), if it is in the switch.
+    fn function(&self, port: PortId) -> Option<&PortRef> {
         match port {
             PortId::Uplink => None,
-            PortId::Pf => self.pf.as_ref().map(|pf| pf.dev().mac()),
-            PortId::Vf(i) => self.vfs.get(usize::from(i)).map(|vf| vf.dev().mac()),
+            PortId::Pf => self.pf.as_ref(),
+            PortId::Vf(i) => self.vfs.get(usize::from(i)),
         }
+    }
+}
+
+/// A snapshot as the forwarding decision sees it.
+struct Table<'a> {
+    ports: &'a Ports,
+    /// Whether some VF is in promiscuous mode.
+    promisc: bool,
+}
+
+impl PortTable for Table<'_> {
+    fn ports(&self) -> &[PortId] {
+        &self.ports.all
+    }
+
+    fn port_vlan(&self, port: PortId) -> Option<PortVlan> {
+        self.ports.function(port)?.port_vlan()
+    }
+
+    fn mac(&self, port: PortId) -> Option<MacAddr> {
+        Some(self.ports.function(port)?.dev().mac())
+    }
+
+    fn accepts_group(&self, port: PortId, group: &MacAddr) -> bool {
+        self.ports
+            .function(port)
+            .is_none_or(|p| p.accepts_group(group))
+    }
+
+    fn has_promisc(&self) -> bool {
+        self.promisc
+    }
+
+    fn wants_all_unicast(&self, port: PortId) -> bool {
+        self.ports
+            .function(port)
+            .is_some_and(|p| p.wants_all_unicast())
     }
 }
 
@@ -295,36 +332,6 @@ impl Eswitch {
             self.promisc_vfs.fetch_add(1, Relaxed);
         } else {
             self.promisc_vfs.fetch_sub(1, Relaxed);
-        }
-    }
-
-    /// Gives a copy of the unicast frame `skb` from `src` in VLAN `vlan`
-    /// (for `dst`, if a port owns it) to every other VF of the VLAN that is
-    /// trusted and promiscuous.
-    fn promisc_copies(
-        &self,
-        ports: &Ports,
-        src: PortId,
-        dst: Option<PortId>,
-        vlan: u16,
-        hdr: &EthHdr,
-        skb: &SkBuff,
-    ) {
-        if self.promisc_vfs.load(Relaxed) == 0 {
-            return;
-        }
-        for (i, vf) in ports.vfs.iter().enumerate() {
-            let port = u16::try_from(i).map(PortId::Vf);
-            if port.is_err() || port == Ok(src) || port.ok() == dst {
-                continue;
-            }
-            let Some(state) = vf.state() else { continue };
-            if !state.wants_all_unicast() || !vlan::is_member(state.port_vlan().as_ref(), vlan) {
-                continue;
-            }
-            if let Some(copy) = skb.try_clone() {
-                state.receive(vf.dev(), hdr, copy, false);
-            }
         }
     }
 
@@ -396,9 +403,10 @@ impl Eswitch {
     }
 
     /// The MAC address of VF `index`, if it is in the switch.
-    pub(crate) fn vf_mac(&self, index: u16) -> Option<ether::MacAddr> {
+    pub(crate) fn vf_mac(&self, index: u16) -> Option<MacAddr> {
         let guard = rcu::read_lock();
-        self.ports.read(&guard).mac(PortId::Vf(index))
+        let ports = self.ports.read(&guard);
+        Some(ports.function(PortId::Vf(index))?.dev().mac())
     }
 
     /// The port that redirecting to `dev` sends to: the uplink for the PF
@@ -447,100 +455,118 @@ impl Eswitch {
                     action,
                     stats: Arc::new(FlowStats::default(), GFP_KERNEL)?,
                 };
-                let guard = rcu::read_lock();
-                flows.0.read(&guard).with(rule, GFP_ATOMIC)
+                flows.change(|table| table.with(rule, GFP_ATOMIC))
             }
             FlowerCommand::Destroy => {
-                let guard = rcu::read_lock();
-                match flows.0.read(&guard).without(cookie, GFP_ATOMIC) {
+                match flows.change(|table| table.without(cookie, GFP_ATOMIC)) {
                     // Never offloaded (refused): nothing to do.
                     Err(TableError::NotFound) => return Ok(()),
                     r => r,
                 }
             }
             FlowerCommand::Stats => {
-                let guard = rcu::read_lock();
-                if let Some(rule) = flows.0.read(&guard).get(cookie) {
-                    let (packets, bytes, lastused) = rule.stats.take_delta();
-                    cls.report_stats(bytes, packets, lastused);
-                }
+                flows.read(|table| {
+                    if let Some(rule) = table.get(cookie) {
+                        let (packets, bytes, lastused) = rule.stats.take_delta();
+                        cls.report_stats(bytes, packets, lastused);
+                    }
+                });
                 return Ok(());
             }
             FlowerCommand::Other => return Err(EOPNOTSUPP),
         };
-        let next = next.map_err(|e| table_error(e, &extack))?;
-        flows.0.replace(KBox::new(next, GFP_KERNEL)?);
-        Ok(())
+        next.map_err(|e| table_error(e, &extack))
     }
 
     /// Whether VF `index`'s function is active, if it is in the switch.
     pub(crate) fn vf_active(&self, index: u16) -> Option<bool> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        ports
-            .vfs
-            .get(usize::from(index))?
-            .state()
-            .map(Vf::is_active)
+        Some(ports.function(PortId::Vf(index))?.is_active())
     }
 
     /// Whether `mac` is owned by a port other than `me`.
-    pub(crate) fn mac_in_use(&self, mac: &ether::MacAddr, me: PortId) -> bool {
+    pub(crate) fn mac_in_use(&self, mac: &MacAddr, me: PortId) -> bool {
         let guard = rcu::read_lock();
         let owner = self.ports.read(&guard).fdb.lookup_unicast(mac, 0);
         owner.is_some_and(|p| p != me)
     }
 
-    /// Where a frame from `src` for `dst` in VLAN `vlan` goes.
-    fn decide(ports: &Ports, src: PortId, dst: &ether::MacAddr, vlan: u16) -> Decision {
-        fdb::forward_in_vlan(&ports.fdb, ports.mode, src, dst, vlan, |p| {
-            ports.port_vlan(p).is_none()
-        })
+    /// The snapshot `ports` as the forwarding decision sees it.
+    fn table<'a>(&self, ports: &'a Ports) -> Table<'a> {
+        Table {
+            ports,
+            promisc: self.promisc_vfs.load(Relaxed) != 0,
+        }
     }
 
-    /// Sends `skb` (header `hdr`) from port `src` in VLAN `vlan`
-    /// according to the forwarding database.
-    fn switch(&self, ports: &Ports, src: PortId, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
-        match Self::decide(ports, src, &hdr.dst, vlan) {
-            Decision::To(port) => {
-                self.promisc_copies(ports, src, Some(port), vlan, hdr, &skb);
-                self.deliver(ports, port, hdr, skb);
+    /// Switches `skb` (header `hdr`) from port `src` in VLAN `vlan` by the
+    /// forwarding decision: each target but the last gets a copy, the last
+    /// the frame. From the uplink, a frame that is not for exactly one
+    /// port is given back for the uplink's own stack, the targets getting
+    /// copies.
+    fn switch(
+        &self,
+        ports: &Ports,
+        src: PortId,
+        vlan: u16,
+        hdr: &EthHdr,
+        skb: SkBuff,
+    ) -> Option<SkBuff> {
+        let frame = FrameAddrs {
+            dst: hdr.dst,
+            src: hdr.src,
+            vlan,
+        };
+        let table = self.table(ports);
+        let targets = fdb::forward(&ports.fdb, ports.mode, &table, src, &frame);
+        let keep = src == PortId::Uplink && !matches!(targets.decision(), Decision::To(_));
+        let mut pending = None;
+        for port in targets {
+            if let Some(prev) = pending.replace(port) {
+                if let Some(copy) = skb.try_clone() {
+                    self.deliver(ports, prev, hdr, copy);
+                }
             }
-            Decision::Flood => self.flood(ports, src, vlan, hdr, skb),
-            Decision::Drop => drop(skb),
+        }
+        match pending {
+            Some(last) if !keep => {
+                self.deliver(ports, last, hdr, skb);
+                None
+            }
+            Some(last) => {
+                if let Some(copy) = skb.try_clone() {
+                    self.deliver(ports, last, hdr, copy);
+                }
+                Some(skb)
+            }
+            None => keep.then_some(skb),
         }
     }
 
     /// Delivers `skb` (header `hdr`) to one port.
     fn deliver(&self, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
-        match port {
-            PortId::Uplink => {
+        match ports.function(port) {
+            Some(function) => {
+                function.receive(hdr, skb, false);
+            }
+            None if port == PortId::Uplink => {
                 let _ = self.uplink.queue_xmit(skb);
             }
-            port => {
-                Self::to_function(ports, port, hdr, skb, false);
-            }
+            None => {}
         }
     }
 
-    /// Delivers `skb` (header `hdr`) to function `port` (the PF or a VF).
-    /// With `hold`, a kick of the port's poll that is due now is owed by
-    /// the caller instead: returns whether it is.
-    fn to_function(ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
-        match port {
-            PortId::Uplink => false,
-            PortId::Pf => match ports.pf.as_ref().and_then(|pf| Some((pf, pf.state()?))) {
-                Some((pf, state)) => state.receive(pf.dev(), &hdr.dst, skb, hold),
-                None => false,
-            },
-            PortId::Vf(i) => match ports
-                .vfs
-                .get(usize::from(i))
-                .and_then(|vf| Some((vf, vf.state()?)))
-            {
-                Some((vf, state)) => state.receive(vf.dev(), hdr, skb, hold),
-                None => false,
-            },
+    /// Delivers `skb` (header `hdr`) to a port that an offloaded rule or a
+    /// representor chose, not the forwarding decision: the port's
+    /// multicast filter still applies.
+    fn deliver_filtered(&self, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
+        let filtered = ether::is_multicast(&hdr.dst)
+            && ports
+                .function(port)
+                .is_some_and(|p| !p.accepts_group(&hdr.dst));
+        if !filtered {
+            self.deliver(ports, port, hdr, skb);
         }
     }
 
@@ -548,53 +574,8 @@ impl Eswitch {
     /// direct path owes it (BH context).
     pub(crate) fn kick(&self, port: PortId) {
         let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
-        match port {
-            PortId::Uplink => {}
-            PortId::Pf => {
-                if let Some(state) = ports.pf.as_ref().and_then(|pf| pf.state()) {
-                    state.kick_rx();
-                }
-            }
-            PortId::Vf(i) => {
-                if let Some(state) = ports.vfs.get(usize::from(i)).and_then(|vf| vf.state()) {
-                    state.kick_rx();
-                }
-            }
-        }
-    }
-
-    /// Floods `skb` (header `hdr`) from `src` to every other port of VLAN
-    /// `vlan` (only to the uplink from a function in VEPA mode; in VEPA mode
-    /// a frame from the uplink skips the function whose address is its
-    /// source, the hairpinned sender). Each port but the last gets a clone,
-    /// the last the original. No allocation but the clones.
-    fn flood(&self, ports: &Ports, src: PortId, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
-        let vepa = ports.mode == SwitchMode::Vepa;
-        let sender = if vepa && src == PortId::Uplink {
-            Some(hdr.src)
-        } else {
-            None
-        };
-        let target = |p: PortId| {
-            if p == src || (vepa && src.is_function() && p != PortId::Uplink) {
-                return false;
-            }
-            if sender.is_some() && ports.mac(p) == sender {
-                return false;
-            }
-            vlan::is_member(ports.port_vlan(p).as_ref(), vlan)
-        };
-        let mut pending = None;
-        for &port in ports.all.iter().filter(|&&p| target(p)) {
-            if let Some(prev) = pending.replace(port) {
-                if let Some(copy) = skb.try_clone() {
-                    self.deliver(ports, prev, hdr, copy);
-                }
-            }
-        }
-        if let Some(last) = pending {
-            self.deliver(ports, last, hdr, skb);
+        if let Some(function) = self.ports.read(&guard).function(port) {
+            function.kick();
         }
     }
 
@@ -614,18 +595,24 @@ impl Eswitch {
         skb: SkBuff,
         hold: bool,
     ) -> core::result::Result<Option<PortId>, SkBuff> {
-        if self.promisc_vfs.load(Relaxed) != 0 {
-            return Err(skb);
-        }
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        if ports.switchdev {
+        let table = self.table(ports);
+        if ports.switchdev || table.promisc {
             return Err(skb);
         }
-        match Self::decide(ports, PortId::Vf(index), &hdr.dst, vlan) {
-            Decision::To(port @ (PortId::Vf(_) | PortId::Pf)) => {
-                Ok(Self::to_function(ports, port, hdr, skb, hold).then_some(port))
-            }
+        let frame = FrameAddrs {
+            dst: hdr.dst,
+            src: hdr.src,
+            vlan,
+        };
+        let from = PortId::Vf(index);
+        let decision = fdb::forward(&ports.fdb, ports.mode, &table, from, &frame).decision();
+        match decision {
+            Decision::To(port) => match ports.function(port) {
+                Some(function) => Ok(function.receive(hdr, skb, hold).then_some(port)),
+                None => Err(skb),
+            },
             _ => Err(skb),
         }
     }
@@ -639,17 +626,19 @@ impl Eswitch {
             // An offloaded rule of the representor, else up the
             // representor: the slow path.
             if let Some(rep) = ports.reps.get(usize::from(index)) {
-                if let Some(state) = rep.state() {
-                    match state.flows().decide(hdr, &skb) {
-                        Some(FlowAction::Drop) => {}
-                        Some(FlowAction::Redirect(port)) => self.deliver(ports, port, hdr, skb),
-                        None => state.receive(rep.dev(), skb),
+                match rep.flows().and_then(|f| f.decide(hdr, &skb)) {
+                    Some(FlowAction::Drop) => {}
+                    Some(FlowAction::Redirect(port)) => {
+                        self.deliver_filtered(ports, port, hdr, skb)
+                    }
+                    None => {
+                        rep.receive(hdr, skb, false);
                     }
                 }
             }
             return;
         }
-        self.switch(ports, PortId::Vf(index), vlan, hdr, skb);
+        let _ = self.switch(ports, PortId::Vf(index), vlan, hdr, skb);
     }
 
     /// A frame the representor of VF `index` transmitted: it goes to the
@@ -660,7 +649,7 @@ impl Eswitch {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
         if ports.switchdev {
-            self.deliver(ports, PortId::Vf(index), &hdr, skb);
+            self.deliver_filtered(ports, PortId::Vf(index), &hdr, skb);
         }
     }
 
@@ -675,7 +664,7 @@ impl Eswitch {
         }
         let Some(hdr) = skb.eth() else { return };
         let vlan = vlan::switch_vlan(None, hdr.vlan);
-        self.switch(ports, PortId::Pf, vlan, &hdr, skb);
+        let _ = self.switch(ports, PortId::Pf, vlan, &hdr, skb);
     }
 
     /// A frame from the uplink; returns it if the uplink's own stack should
@@ -688,9 +677,12 @@ impl Eswitch {
             if ports.switchdev {
                 // Up the uplink representor, as every frame no rule takes.
                 if let Some(pf) = ports.pf.as_ref() {
-                    if let Some(state) = pf.state() {
-                        state.receive(pf.dev(), &[0; 6], skb, false);
-                    }
+                    let none = EthHdr {
+                        dst: [0; 6],
+                        src: [0; 6],
+                        vlan: None,
+                    };
+                    pf.receive(&none, skb, false);
                 }
                 return None;
             }
@@ -698,31 +690,15 @@ impl Eswitch {
         };
         if ports.switchdev {
             // An offloaded rule of the PF, else up the uplink representor.
-            let pf = ports.pf.as_ref().and_then(|pf| pf.state());
-            match pf.and_then(|pf| pf.flows().decide(&hdr, &skb)) {
+            let pf = ports.pf.as_ref().and_then(|pf| pf.flows());
+            match pf.and_then(|flows| flows.decide(&hdr, &skb)) {
                 Some(FlowAction::Drop) => {}
-                Some(FlowAction::Redirect(port)) => self.deliver(ports, port, &hdr, skb),
+                Some(FlowAction::Redirect(port)) => self.deliver_filtered(ports, port, &hdr, skb),
                 None => self.deliver(ports, PortId::Pf, &hdr, skb),
             }
             return None;
         }
         let vlan = vlan::switch_vlan(None, hdr.vlan);
-        match Self::decide(ports, PortId::Uplink, &hdr.dst, vlan) {
-            Decision::To(port) => {
-                self.promisc_copies(ports, PortId::Uplink, Some(port), vlan, &hdr, &skb);
-                self.deliver(ports, port, &hdr, skb);
-                None
-            }
-            Decision::Flood => {
-                if let Some(copy) = skb.try_clone() {
-                    self.flood(ports, PortId::Uplink, vlan, &hdr, copy);
-                }
-                Some(skb)
-            }
-            Decision::Drop => {
-                self.promisc_copies(ports, PortId::Uplink, None, vlan, &hdr, &skb);
-                Some(skb)
-            }
-        }
+        self.switch(ports, PortId::Uplink, vlan, &hdr, skb)
     }
 }

@@ -11,7 +11,7 @@
 //! gets broadcast and the groups it subscribed to, nothing more, whatever
 //! it asks for. Pure logic, covered by the KUnit suite below.
 
-use crate::ether::{self, MacAddr};
+use crate::net::ether::{self, MacAddr};
 use kernel::prelude::*;
 
 /// Number of multicast groups a VF's filter holds; a VF subscribed to more

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! TC flower rules offloaded to the switch (switchdev mode): what a rule
-//! matches and does, and a port's table of rules. Pure logic; the tc side
-//! is in `net::flower`, the data path in [`crate::eswitch`].
+//! matches and does, a port's table of rules (pure logic, with a KUnit
+//! suite), and a port's published table ([`Flows`]), which the switch
+//! reads on its data path ([`crate::eswitch`]). The tc side is in
+//! `net::flower`.
 //!
 //! A rule on a representor's ingress applies to the frames its VF sends
 //! (which would otherwise come out of the representor); a rule on the PF's
@@ -16,16 +18,21 @@
 //! keys: then the EtherType inside the tag), the outer VLAN's ID and
 //! priority. Anything else is refused when the rule is offered.
 
-use crate::{ether::MacAddr, fdb::PortId};
+use crate::{
+    fdb::PortId,
+    net::{
+        ether::MacAddr,
+        flower::{jiffies, FlowKey, Masked},
+        rcu::RcuBox,
+        skb::{EthHdr, SkBuff},
+    },
+};
 use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use kernel::{alloc::Flags, prelude::*, sync::Arc};
-
-/// A masked field: matches `v` when `v & mask == value & mask`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Masked<T> {
-    pub(crate) value: T,
-    pub(crate) mask: T,
-}
+use kernel::{
+    alloc::Flags,
+    prelude::*,
+    sync::{rcu, Arc},
+};
 
 impl Masked<MacAddr> {
     fn matches(&self, v: &MacAddr) -> bool {
@@ -37,20 +44,6 @@ impl Masked<u16> {
     fn matches(&self, v: u16) -> bool {
         v & self.mask == self.value & self.mask
     }
-}
-
-/// What a rule matches; an absent key matches anything.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct FlowKey {
-    pub(crate) dst: Option<Masked<MacAddr>>,
-    pub(crate) src: Option<Masked<MacAddr>>,
-    /// EtherType (`protocol`, or `vlan_ethtype` with VLAN keys).
-    pub(crate) eth_type: Option<Masked<u16>>,
-    /// Outer VLAN ID; with `vlan_prio`, a key that only tagged frames match.
-    pub(crate) vlan_id: Option<Masked<u16>>,
-    pub(crate) vlan_prio: Option<Masked<u16>>,
-    /// Outer VLAN protocol (802.1Q or 802.1ad).
-    pub(crate) vlan_tpid: Option<Masked<u16>>,
 }
 
 impl FlowKey {
@@ -249,6 +242,56 @@ impl FlowTable {
                 .map_err(|_| TableError::NoMemory)?;
         }
         Ok(Self { rules })
+    }
+}
+
+/// The offloaded TC flower rules of one port's ingress, published under
+/// RCU: the data path reads them without a lock; a change (under the
+/// switch's writer lock, one at a time) publishes a new table.
+pub(crate) struct Flows(RcuBox<FlowTable>);
+
+impl Flows {
+    /// No rule.
+    pub(crate) fn new() -> Result<Self> {
+        Ok(Self(RcuBox::new(KBox::new(FlowTable::new(), GFP_KERNEL)?)))
+    }
+
+    /// What the first rule `skb` (with header `hdr`) matches does,
+    /// counting the frame in the rule's statistics; `None` if no rule
+    /// matches (BH context).
+    pub(crate) fn decide(&self, hdr: &EthHdr, skb: &SkBuff) -> Option<FlowAction> {
+        let guard = rcu::read_lock();
+        let table = self.0.read(&guard);
+        if table.len() == 0 {
+            return None;
+        }
+        let frame = Frame {
+            dst: hdr.dst,
+            src: hdr.src,
+            vlan: hdr.vlan,
+            inner_type: skb.inner_type(),
+        };
+        let rule = table.lookup(&frame)?;
+        rule.stats.hit(u64::from(skb.len()), jiffies());
+        Some(rule.action)
+    }
+
+    /// Runs `f` on the current table.
+    pub(crate) fn read<R>(&self, f: impl FnOnce(&FlowTable) -> R) -> R {
+        let guard = rcu::read_lock();
+        f(self.0.read(&guard))
+    }
+
+    /// Publishes the table `change` makes of the current one. The caller
+    /// serialises changes.
+    pub(crate) fn change(
+        &self,
+        change: impl FnOnce(&FlowTable) -> Result<FlowTable, TableError>,
+    ) -> Result<(), TableError> {
+        let next = self.read(change)?;
+        let next = KBox::new(next, GFP_KERNEL).map_err(|_| TableError::NoMemory)?;
+        self.0.replace(next);
+        Ok(())
     }
 }
 

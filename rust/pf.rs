@@ -9,26 +9,31 @@
 //! NAPI poll, with GRO. The uplink's receive handler feeds the switch.
 
 use crate::{
-    eswitch::{Eswitch, Flows, PortSet, RepRef, VfRef},
-    ether::MacAddr,
+    eswitch::{Eswitch, PortRef, PortSet},
     fault::{PfFaults, UplinkEvent},
-    fdb::{PortId, SwitchMode},
+    fdb::PortId,
+    flower::Flows,
     net::{
-        device::{Device, DeviceRef},
-        devlink::{Devlink, DevlinkOps, EswitchMode, Fmsg},
+        device::{AddrLists, Device, DeviceRef},
+        devlink::{Devlink, DevlinkOps, EswitchMode, Fmsg, HealthOps, PortOps},
+        ether::MacAddr,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         flower::ClsFlower,
-        link::{self, ExtAck, LinkRef, NewLink, RxAction, Sriov, VfChange, VfInfo, VfStats},
-        napi::Napi,
+        link::{self, LinkRef, NewLink, RxAction, Sriov},
+        napi::Poll,
+        netdev::{DevRef, Standalone},
         ops::{LinkStats, NetdevOps},
+        rtnl::{ExtAck, Rtnl},
         skb::SkBuff,
         sriov::VfDevice,
+        vf_ndo::{SwitchMode, VfChange, VfInfo, VfStats},
     },
     rate,
     rep::Rep,
-    rxq::RxPort,
+    rxq::{RxPort, RxPortOwner},
     stats::STAT_NAMES,
     vf::Vf,
+    vlan::{PortVlan, VlanProto},
 };
 use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU32, Ordering::Relaxed};
 use kernel::{
@@ -39,6 +44,12 @@ use kernel::{
     sync::{Arc, Mutex},
     time::{Instant, Monotonic},
 };
+
+/// A reference to a VF netdev.
+type VfRef = DevRef<Standalone<Vf>>;
+
+/// A reference to a representor netdev.
+type RepRef = DevRef<Standalone<Rep>>;
 
 /// The VFs of a PF: representors (switchdev mode), netdevs and their
 /// parent devices, index = VF number.
@@ -66,9 +77,9 @@ pub(crate) struct Pf {
     flows: Flows,
     #[pin]
     vfs: Mutex<VfSet>,
-    /// The PF's own reference, handed to the switch (until teardown).
+    /// The PF's own reference as a port of its switch (until teardown).
     #[pin]
-    me: Mutex<Option<LinkRef<Pf>>>,
+    me: Mutex<Option<PortRef>>,
     total_vfs: u16,
     /// `vfs.netdevs.len()`, readable without the lock (atomic context).
     num_vfs: AtomicU16,
@@ -95,24 +106,19 @@ const RATE_UNIT: &CStr = c"svnic: rates are whole Mbit/s (multiples of 125000 by
 const RATE_REFUSED: &CStr =
     c"svnic: tx_share over tx_max, a rate over the link speed, or the VFs' tx_share over the link";
 
-impl Pf {
-    /// A frame for `dst` the switch delivers to the PF (BH context); with
-    /// `hold`, returns whether the caller owes the poll a kick
-    /// ([`crate::rxq::RxPort::receive`]).
-    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff, hold: bool) -> bool {
-        self.port.receive(dev, dst, skb, hold)
+/// The switch sees the PF, the host's port (the uplink's representor in
+/// switchdev mode), through its receive side.
+impl RxPortOwner for Pf {
+    fn rx_port(&self) -> &RxPort {
+        &self.port
     }
 
-    /// The kick a held delivery owed (BH context).
-    pub(crate) fn kick_rx(&self) {
-        self.port.kick();
-    }
-
-    /// The offloaded rules of its ingress.
-    pub(crate) fn flows(&self) -> &Flows {
+    fn flows(&self) -> &Flows {
         &self.flows
     }
+}
 
+impl Pf {
     fn uplink(&self) -> &DeviceRef {
         self.esw.uplink()
     }
@@ -130,11 +136,13 @@ impl Pf {
         let mut set = PortSet::pf_only(self.me.lock().clone());
         set.vfs.reserve(vfs.netdevs.len(), GFP_KERNEL)?;
         for vf in vfs.netdevs.iter() {
-            set.vfs.push(vf.clone(), GFP_KERNEL)?;
+            set.vfs
+                .push(Arc::new(vf.clone(), GFP_KERNEL)?, GFP_KERNEL)?;
         }
         set.reps.reserve(vfs.reps.len(), GFP_KERNEL)?;
         for rep in vfs.reps.iter() {
-            set.reps.push(rep.clone(), GFP_KERNEL)?;
+            set.reps
+                .push(Arc::new(rep.clone(), GFP_KERNEL)?, GFP_KERNEL)?;
         }
         self.esw.publish(set)
     }
@@ -206,10 +214,10 @@ impl Pf {
 
     /// The speed of the link the VFs share, in Mbit/s (0: unknown): the
     /// `link_mbps` module parameter, else the uplink's ethtool speed.
-    /// Under RTNL; remembered for [`Pf::set_vf_rates`] from devlink.
-    fn link_mbps(&self) -> u32 {
+    /// Remembered for [`Pf::set_vf_rates`] from devlink.
+    fn link_mbps(&self, rtnl: &Rtnl) -> u32 {
         let mbps = match crate::module_parameters::link_mbps.value() {
-            0 => self.uplink().speed_mbps(),
+            0 => self.uplink().speed_mbps(rtnl),
             mbps => mbps,
         };
         self.link_mbps_cached.store(mbps, Relaxed);
@@ -292,9 +300,8 @@ impl Pf {
     }
 }
 
+#[vtable]
 impl NetdevOps for Pf {
-    const TC_OFFLOAD: bool = true;
-
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
         self.port.open();
@@ -316,12 +323,12 @@ impl NetdevOps for Pf {
         self.esw.tx_from_pf(skb);
     }
 
-    fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        self.port.poll(napi, budget)
+    fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
+        self.port.poll(poll, budget)
     }
 
-    fn set_rx_mode(&self, dev: &Device) {
-        self.uplink().sync_addr_lists(dev);
+    fn set_rx_mode(&self, _dev: &Device, addrs: &AddrLists<'_>) {
+        addrs.sync_to(self.uplink());
     }
 
     fn set_mac(&self, dev: &Device, old: &MacAddr, new: &MacAddr) -> Result {
@@ -367,9 +374,9 @@ impl NetdevOps for Pf {
     }
 }
 
+// The PF transmits straight into the switch: it has no TX ring.
+#[vtable]
 impl EthtoolOps for Pf {
-    // The PF transmits straight into the switch: it has no TX ring.
-    const HAS_TX_RING: bool = false;
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
@@ -380,12 +387,18 @@ impl EthtoolOps for Pf {
         self.port.set_rings(rx, || self.faults.ring_alloc(), extack)
     }
 
-    fn coalesce(&self) -> CoalesceParams {
+    fn rx_coalesce(&self) -> CoalesceParams {
         self.port.coalesce()
     }
 
-    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
-        self.port.set_coalesce(c, extack)
+    fn set_coalesce(
+        &self,
+        _dev: &Device,
+        rx: CoalesceParams,
+        _tx: Option<CoalesceParams>,
+        extack: &ExtAck,
+    ) -> Result {
+        self.port.set_coalesce(rx, extack)
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
@@ -426,20 +439,9 @@ impl DevlinkOps for Pf {
         }
         self.esw.set_switchdev(on)
     }
+}
 
-    fn tx_recover(&self, vf: Option<u16>, _extack: &ExtAck) -> Result {
-        let vfs = self.vfs.lock();
-        for (i, r) in vfs.netdevs.iter().enumerate() {
-            if vf.is_some_and(|vf| usize::from(vf) != i) {
-                continue;
-            }
-            if let Some(state) = r.state() {
-                state.reset_tx(r.dev());
-            }
-        }
-        Ok(())
-    }
-
+impl PortOps for Pf {
     // Not through the VF lock: the core asks while the VF is being made
     // (the port's and the representor's registration notify), and the
     // lock is held then.
@@ -465,6 +467,21 @@ impl DevlinkOps for Pf {
 
     fn set_vf_tx_max(&self, vf: u16, bytes_per_sec: u64, extack: &ExtAck) -> Result {
         self.set_vf_leaf_rate(vf, bytes_per_sec, false, extack)
+    }
+}
+
+impl HealthOps for Pf {
+    fn tx_recover(&self, vf: Option<u16>, _extack: &ExtAck) -> Result {
+        let vfs = self.vfs.lock();
+        for (i, r) in vfs.netdevs.iter().enumerate() {
+            if vf.is_some_and(|vf| usize::from(vf) != i) {
+                continue;
+            }
+            if let Some(state) = r.state() {
+                state.reset_tx(r.dev());
+            }
+        }
+        Ok(())
     }
 
     fn tx_diagnose(&self, fmsg: &mut Fmsg<'_>) -> Result {
@@ -517,9 +534,10 @@ impl link::Driver for Pf {
         }? Error))
     }
 
-    fn registered(&self, me: LinkRef<Self>) {
-        self.link_mbps();
-        *self.me.lock() = Some(me);
+    fn registered(&self, rtnl: &Rtnl, me: LinkRef<Self>) {
+        self.link_mbps(rtnl);
+        // Without memory for it the PF is not a port of its switch.
+        *self.me.lock() = Arc::new(me, GFP_KERNEL).ok().map(|me| me as PortRef);
         let vfs = self.vfs.lock();
         let _ = self.publish(&vfs);
     }
@@ -547,7 +565,7 @@ impl link::Driver for Pf {
         }
     }
 
-    fn service(&self, devlink: &Devlink<Self>) {
+    fn service(&self, rtnl: &Rtnl, devlink: &Devlink<Self>) {
         // TX watchdog timeouts of the VFs go to devlink health, whose
         // recovery (`tx_recover`) takes the VF lock: not held here.
         // A TX ring that a stall left, once the stall ended, is polled
@@ -564,7 +582,7 @@ impl link::Driver for Pf {
         // The uplink's link state is re-read whatever the notifications
         // said, as a NIC driver's watchdog polls the PHY; a change found
         // is passed on like a notification (late ones stay late).
-        self.link_mbps();
+        self.link_mbps(rtnl);
         let changed = self.uplink().carrier_ok() != self.vfs_uplink_carrier.load(Relaxed);
         if self.faults.service(self.fault_clock_ms(), changed) == UplinkEvent::Deliver {
             self.sync_vf_carriers();
@@ -619,33 +637,23 @@ impl link::Driver for Pf {
         self.with_vf(vf, |state, _| Ok(state.counters().vf_stats()))
     }
 
-    fn set_vf(&self, vf: u16, change: VfChange) -> Result {
+    fn set_vf(&self, rtnl: &Rtnl, vf: u16, change: VfChange) -> Result {
         if let VfChange::Rate { min, max } = change {
-            return self.set_vf_rates(vf, min, max, self.link_mbps());
+            return self.set_vf_rates(vf, min, max, self.link_mbps(rtnl));
         }
         self.with_vf(vf, |state, dev| {
             match change {
-                VfChange::Mac(mac) => state.assign_mac(dev, &mac)?,
+                VfChange::Mac(mac) => state.assign_mac(rtnl, dev, &mac)?,
                 VfChange::SpoofChk(on) => state.set_spoofchk(on),
                 VfChange::Trust(on) => state.set_trusted(on),
                 VfChange::LinkState(ls) => state.set_link_state(dev, ls),
-                VfChange::Vlan(pv) => state.set_port_vlan(pv)?,
+                VfChange::Vlan(v) => {
+                    let proto = VlanProto::try_from(v.proto)?;
+                    state.set_port_vlan(PortVlan::new(v.vid, v.qos, proto)?)?
+                }
                 VfChange::Rate { .. } => return Err(EINVAL),
             }
             Ok(())
         })
-    }
-}
-
-/// The module: registers the `svnic` link type and bus.
-pub(crate) struct SvnicModule {
-    _link: link::Registration<Pf>,
-}
-
-impl kernel::Module for SvnicModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let link = link::Registration::<Pf>::new()?;
-        pr_info!("loaded\n");
-        Ok(Self { _link: link })
     }
 }

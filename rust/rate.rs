@@ -105,11 +105,6 @@ impl TokenBucket {
         self.rate_mbps
     }
 
-    /// The burst in bytes.
-    pub(crate) fn burst_bytes(&self) -> u32 {
-        self.burst_bytes
-    }
-
     /// Whether the bucket lets everything through.
     pub(crate) fn is_unlimited(&self) -> bool {
         self.rate_mbps == 0
@@ -410,9 +405,9 @@ mod tests {
         assert_eq!(default_burst(400_000), 200_000_000);
         assert_eq!(default_burst(u32::MAX), u32::MAX);
         let tb = TokenBucket::new(100, 0);
-        assert_eq!((tb.rate_mbps(), tb.burst_bytes()), (100, 50_000));
+        assert_eq!((tb.rate_mbps(), tb.burst_bytes), (100, 50_000));
         let tb = TokenBucket::new(100, 5000);
-        assert_eq!(tb.burst_bytes(), 5000);
+        assert_eq!(tb.burst_bytes, 5000);
         Ok(())
     }
 
@@ -518,7 +513,7 @@ mod tests {
     #[test]
     fn huge_time_gaps_and_rates() -> Result {
         let mut tb = TokenBucket::new(400_000, 0);
-        assert_eq!(tb.burst_bytes(), 200_000_000);
+        assert_eq!(tb.burst_bytes, 200_000_000);
         assert!(tb.try_consume(0, 200_000_000));
         // 400 Gbit/s is 50 bytes per ns.
         assert_eq!(tb.wait_ns(0, 1500), 30);
@@ -549,12 +544,12 @@ mod tests {
         assert_eq!(tb.wait_ns(1000 * US, 2000), 100 * US);
         // A smaller burst caps the tokens.
         tb.set_rate(1000 * US, 80, 500);
-        assert_eq!(tb.burst_bytes(), 500);
+        assert_eq!(tb.burst_bytes, 500);
         assert!(tb.try_consume(1000 * US, 500));
         assert!(!tb.try_consume(1000 * US, 1));
         // 0 burst means the default.
         tb.set_rate(1000 * US, 800, 0);
-        assert_eq!(tb.burst_bytes(), 400_000);
+        assert_eq!(tb.burst_bytes, 400_000);
         // To unlimited and back: starts full.
         tb.set_rate(1000 * US, 0, 0);
         assert!(tb.try_consume(1000 * US, u32::MAX));

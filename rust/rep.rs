@@ -13,19 +13,20 @@
 //! rules on its ingress, offloaded to the switch (see [`crate::eswitch`]).
 
 use crate::{
-    eswitch::{Eswitch, Flows},
-    ether::MacAddr,
+    eswitch::Eswitch,
+    flower::Flows,
     net::{
-        device::Device,
+        device::{AddrLists, Device},
+        ether::MacAddr,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         flower::ClsFlower,
-        link::ExtAck,
-        napi::Napi,
+        napi::Poll,
         netdev::Standalone,
         ops::{LinkStats, NetdevOps},
+        rtnl::ExtAck,
         skb::SkBuff,
     },
-    rxq::RxPort,
+    rxq::{RxPort, RxPortOwner},
     stats::STAT_NAMES,
 };
 use kernel::{prelude::*, sync::Arc};
@@ -58,23 +59,22 @@ impl Rep {
             flows,
         }? Error))
     }
+}
 
-    /// A frame VF `index` transmitted, delivered to the representor (BH
-    /// context).
-    pub(crate) fn receive(&self, dev: &Device, skb: SkBuff) {
-        let dst = skb.eth_dest().unwrap_or([0; 6]);
-        self.port.receive(dev, &dst, skb, false);
+/// The switch sees a representor, to which what VF `index` transmitted
+/// is delivered, through its receive side.
+impl RxPortOwner for Rep {
+    fn rx_port(&self) -> &RxPort {
+        &self.port
     }
 
-    /// The offloaded rules of its ingress.
-    pub(crate) fn flows(&self) -> &Flows {
+    fn flows(&self) -> &Flows {
         &self.flows
     }
 }
 
+#[vtable]
 impl NetdevOps for Rep {
-    const TC_OFFLOAD: bool = true;
-
     fn open(&self, _dev: &Device) -> Result {
         self.port.open();
         Ok(())
@@ -89,12 +89,12 @@ impl NetdevOps for Rep {
         self.esw.tx_from_rep(self.index, skb);
     }
 
-    fn poll(&self, napi: &Napi, budget: i32) -> i32 {
-        self.port.poll(napi, budget)
+    fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
+        self.port.poll(poll, budget)
     }
 
     // A representor is a switch port: it forwards whatever it is given.
-    fn set_rx_mode(&self, _dev: &Device) {}
+    fn set_rx_mode(&self, _dev: &Device, _addrs: &AddrLists<'_>) {}
 
     fn set_mac(&self, _dev: &Device, _old: &MacAddr, _new: &MacAddr) -> Result {
         Ok(())
@@ -113,8 +113,8 @@ impl NetdevOps for Rep {
     }
 }
 
+#[vtable]
 impl EthtoolOps for Rep {
-    const HAS_TX_RING: bool = false;
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
@@ -125,12 +125,18 @@ impl EthtoolOps for Rep {
         self.port.set_rings(rx, || Ok(()), extack)
     }
 
-    fn coalesce(&self) -> CoalesceParams {
+    fn rx_coalesce(&self) -> CoalesceParams {
         self.port.coalesce()
     }
 
-    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
-        self.port.set_coalesce(c, extack)
+    fn set_coalesce(
+        &self,
+        _dev: &Device,
+        rx: CoalesceParams,
+        _tx: Option<CoalesceParams>,
+        extack: &ExtAck,
+    ) -> Result {
+        self.port.set_coalesce(rx, extack)
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {

@@ -84,11 +84,6 @@ impl RingIndex {
         self.len() == self.size()
     }
 
-    /// Number of free slots.
-    pub(crate) fn space(&self) -> u32 {
-        self.size() - self.len()
-    }
-
     /// Claims the slot at the head for the producer and returns its index,
     /// or `None` if the ring is full.
     // # Invariants
@@ -156,11 +151,6 @@ impl<T> Ring<T> {
         self.index.len()
     }
 
-    /// Whether no buffer is queued.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.index.is_empty()
-    }
-
     /// Number of slots.
     pub(crate) fn size(&self) -> u32 {
         self.index.size()
@@ -208,11 +198,6 @@ impl<T> Ring<T> {
             }
         }
     }
-
-    /// Drops every queued buffer.
-    pub(crate) fn purge(&mut self) {
-        while self.pop().is_some() {}
-    }
 }
 
 #[kunit_tests(svnic_ring)]
@@ -253,7 +238,7 @@ mod tests {
             assert_eq!(r.produce(), Some(i));
         }
         assert!(r.is_full());
-        assert_eq!(r.space(), 0);
+        assert_eq!(r.len(), r.size());
         assert_eq!(r.produce(), None);
         for i in 0..64 {
             assert_eq!(r.consume(), Some(i));
@@ -273,7 +258,7 @@ mod tests {
             assert!(r.produce().is_some());
         }
         assert_eq!(r.len(), 10);
-        assert_eq!(r.space(), 54);
+        assert_eq!(r.size() - r.len(), 54);
         let mut seen = 0;
         while let Some(slot) = r.consume() {
             assert!(slot < 64);
@@ -331,7 +316,7 @@ mod tests {
         }
         let mut big = Ring::<u32>::new(256)?;
         big.take_from(&mut old);
-        assert!(old.is_empty());
+        assert_eq!(old.len(), 0);
         for i in 64..100 {
             assert_eq!(big.pop(), Some(i));
         }
@@ -349,18 +334,6 @@ mod tests {
         assert_eq!(ring.pop_counted(), (Some(1), 1));
         assert_eq!(ring.pop_counted(), (Some(2), 0));
         assert_eq!(ring.pop_counted(), (None, 0));
-        Ok(())
-    }
-
-    #[test]
-    fn ring_purge_empties() -> Result {
-        let mut ring = Ring::<u32>::new(128)?;
-        for i in 0..100 {
-            assert_eq!(ring.push(i), Ok(()));
-        }
-        ring.purge();
-        assert!(ring.is_empty());
-        assert_eq!(ring.size(), 128);
         Ok(())
     }
 }

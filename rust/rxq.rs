@@ -7,16 +7,21 @@
 
 use crate::{
     coalesce::{Coalesce, Kick},
-    ether::{self, MacAddr},
-    ethtool::{self, Moderation},
+    eswitch::SwitchPort,
+    flower::Flows,
     net::{
         device::Device,
+        dim::Direction,
+        ether::{self, MacAddr},
         ethtool::{CoalesceParams, RingParams},
-        link::ExtAck,
-        napi::{bh_disabled, Napi, Timer},
+        napi::{bh_disabled, Napi, Poll, Timer},
+        netdev::DevRef,
+        ops::{Lookup, NetdevOps},
+        rtnl::ExtAck,
         rx_ring::{RxRing, RxSlots},
-        skb::SkBuff,
+        skb::{EthHdr, SkBuff},
     },
+    queue::{self, Moderation},
     ring::RING_SIZE_DEFAULT,
     stats::{Counters, Stat},
 };
@@ -56,7 +61,7 @@ pub(crate) fn enqueue(
             );
             match coal.on_queued(len, size) {
                 Kick::Now if hold => return true,
-                kick => ethtool::kick(napi, Timer::Rx, kick),
+                kick => queue::kick(napi, Timer::Rx, kick),
             }
         }
         // The ring is full: drop and count.
@@ -70,9 +75,9 @@ pub(crate) fn enqueue(
 
 /// Hands up to `budget` frames from `ring` to the stack; returns how many.
 /// The poll is the ring's consumer: it takes no lock.
-pub(crate) fn deliver(ring: &RxRing, napi: &Napi, budget: i32) -> i32 {
+pub(crate) fn deliver(ring: &RxRing, poll: &Poll<'_>, budget: i32) -> i32 {
     let budget = u32::try_from(budget).unwrap_or(0);
-    let done = ring.consume(budget, |skb| napi.gro_receive(skb));
+    let done = ring.consume(budget, |skb| poll.gro_receive(skb));
     // `done <= budget`, which came from an `i32`.
     done as i32
 }
@@ -90,7 +95,7 @@ pub(crate) fn new_slots(
     fault: impl FnOnce() -> Result,
     extack: &ExtAck,
 ) -> Result<Option<RxSlots>> {
-    ethtool::new_ring(size, current, fault, RxSlots::new, extack)
+    queue::new_ring(size, current, fault, RxSlots::new, extack)
 }
 
 /// The receive side of a port that transmits straight into the switch and
@@ -115,7 +120,7 @@ impl RxPort {
         Ok(try_pin_init!(Self {
             ring <- ring,
             napi <- napi,
-            moder <- Moderation::new(ethtool::Dir::Rx),
+            moder <- Moderation::new(Direction::Rx),
             stats: Counters::new()?,
         }? Error))
     }
@@ -159,12 +164,12 @@ impl RxPort {
     }
 
     /// The NAPI poll.
-    pub(crate) fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+    pub(crate) fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
         self.stats.add(Stat::RxPolls, 1);
-        self.moder.poll_started(napi, Timer::Rx);
-        let done = deliver(&self.ring, napi, budget);
+        self.moder.poll_started(poll.napi(), Timer::Rx);
+        let done = deliver(&self.ring, poll, budget);
         let s = &self.stats;
-        self.moder.sample(|| {
+        self.moder.sample(poll, || {
             (
                 s.get(Stat::RxPolls),
                 s.get(Stat::RxPackets),
@@ -172,7 +177,7 @@ impl RxPort {
             )
         });
         if done < budget {
-            napi.complete_done(done);
+            poll.complete_done(done);
         }
         done
     }
@@ -180,7 +185,7 @@ impl RxPort {
     /// `ethtool -g`.
     pub(crate) fn rings(&self) -> RingParams {
         RingParams {
-            rx_max: ethtool::RING_MAX,
+            rx_max: queue::RING_MAX,
             tx_max: 0,
             rx: self.ring.size(),
             tx: 0,
@@ -194,7 +199,7 @@ impl RxPort {
         fault: impl FnOnce() -> Result,
         extack: &ExtAck,
     ) -> Result {
-        let size = ethtool::ring_size(rx, extack)?;
+        let size = queue::ring_size(rx, extack)?;
         if let Some(fresh) = new_slots(size, self.ring.size(), fault, extack)? {
             self.stats.add(Stat::RxDropped, self.ring.replace(fresh));
             // A poll that ran into the resize handed nothing up: poll again
@@ -206,19 +211,13 @@ impl RxPort {
 
     /// `ethtool -c`.
     pub(crate) fn coalesce(&self) -> CoalesceParams {
-        let (rx, adaptive_rx) = self.moder.configured();
-        CoalesceParams {
-            rx_usecs: rx.usecs(),
-            rx_frames: rx.frames(),
-            adaptive_rx,
-            ..CoalesceParams::default()
-        }
+        self.moder.params()
     }
 
     /// `ethtool -C`.
     pub(crate) fn set_coalesce(&self, c: CoalesceParams, extack: &ExtAck) -> Result {
-        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
-        self.moder.set(rx, c.adaptive_rx);
+        let rx = queue::coalesce(Direction::Rx, c.usecs, c.frames, extack)?;
+        self.moder.set(rx, c.adaptive);
         Ok(())
     }
 
@@ -226,5 +225,45 @@ impl RxPort {
     pub(crate) fn ethtool_stats(&self, out: &mut [u64]) {
         self.stats
             .ethtool_stats(out, self.moder.current_values(), (0, 0));
+    }
+}
+
+/// A device whose receive side is an [`RxPort`] and whose ingress takes
+/// offloaded flower rules: the PF and the representors.
+pub(crate) trait RxPortOwner: NetdevOps {
+    /// Its receive side.
+    fn rx_port(&self) -> &RxPort;
+
+    /// The offloaded rules of its ingress.
+    fn flows(&self) -> &Flows;
+}
+
+/// The switch's view of the PF and the representors: frames go to their
+/// RX ring, unfiltered.
+impl<L: Lookup> SwitchPort for DevRef<L>
+where
+    L::Ops: RxPortOwner,
+{
+    fn dev(&self) -> &Device {
+        DevRef::dev(self)
+    }
+
+    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+        match self.state() {
+            Some(owner) => owner
+                .rx_port()
+                .receive(DevRef::dev(self), &hdr.dst, skb, hold),
+            None => false,
+        }
+    }
+
+    fn kick(&self) {
+        if let Some(owner) = self.state() {
+            owner.rx_port().kick();
+        }
+    }
+
+    fn flows(&self) -> Option<&Flows> {
+        self.state().map(RxPortOwner::flows)
     }
 }

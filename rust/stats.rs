@@ -6,7 +6,7 @@
 //! CPU's copy without a locked instruction, as veth's per-CPU stats do;
 //! readers (`ip -s link`, `ethtool -S`, IFLA_VF_STATS) sum the copies.
 
-use crate::net::{link::VfStats, ops::LinkStats, percpu::PerCpuCounters};
+use crate::net::{ops::LinkStats, percpu::PerCpuCounters, vf_ndo::VfStats};
 use kernel::prelude::*;
 
 /// One counter of a port, in the order of [`STAT_NAMES`].

@@ -2,31 +2,42 @@
 
 //! svnic: a self-virtualizing NIC in software.
 //!
-//! An SR-IOV-style PF on top of any Ethernet netdev. See
+//! An SR-IOV-style PF on top of any Ethernet netdev: `ip link add NAME link
+//! UPLINK type svnic`, then VFs with `sriov_numvfs`. See
 //! `Documentation/networking/svnic.rst`.
 
 use kernel::prelude::*;
 
-mod coalesce;
-mod eswitch;
-mod ether;
-mod ethtool;
-mod fault;
-mod fdb;
-mod filter;
-mod flower;
-mod net;
+// The device's functions, each a netdev (`NetdevOps`, `EthtoolOps`).
 mod pf;
-mod rate;
 mod rep;
+mod vf;
+
+// The embedded switch between them, the uplink and the VFs' representors,
+// and the pure logic it decides with.
+mod eswitch;
+mod fdb;
+mod flower;
+mod vlan;
+
+// A function's queues: rings, receive side, moderation, shaping, counters.
+mod coalesce;
+mod filter;
+mod queue;
+mod rate;
 mod ring;
 mod rxq;
 mod stats;
-mod vf;
-mod vlan;
+
+// Fault injection (debugfs).
+mod fault;
+
+// The safe abstraction layer over the kernel's networking core: every
+// `unsafe` block is below it.
+mod net;
 
 module! {
-    type: pf::SvnicModule,
+    type: SvnicModule,
     name: "svnic",
     authors: ["The svnic developers"],
     description: "Self-virtualizing NIC in software: SR-IOV PF/VF layer over any netdev",
@@ -42,4 +53,18 @@ module! {
             description: "Speed in Mbit/s of the link VFs share for min_tx_rate (0: the uplink's ethtool speed)",
         },
     },
+}
+
+/// The module: registers the `svnic` link type (PFs) and the bus of their
+/// VFs' devices.
+struct SvnicModule {
+    _link: net::link::Registration<pf::Pf>,
+}
+
+impl kernel::Module for SvnicModule {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let link = net::link::Registration::<pf::Pf>::new()?;
+        pr_info!("loaded\n");
+        Ok(Self { _link: link })
+    }
 }

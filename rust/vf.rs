@@ -31,24 +31,27 @@
 
 use crate::{
     coalesce::{Coalesce, Kick},
-    eswitch::Eswitch,
-    ether::{self, MacAddr},
-    ethtool::{self, Moderation},
+    eswitch::{Eswitch, SwitchPort},
     fault::{PfFaults, VfFaults},
     fdb::PortId,
     filter::RxFilter,
     net::{
-        device::Device,
+        device::{AddrLists, Device},
         devlink::Fmsg,
+        dim::Direction,
+        ether::{self, MacAddr},
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
-        link::{ExtAck, VfInfo, VfLinkState},
         lock::{new_spinlock_bh, SpinLockBh},
-        napi::{bh_disabled, Napi, Timer},
-        netdev::Standalone,
+        napi::{bh_disabled, Napi, Poll, Timer},
+        netdev::{DevRef, Standalone},
         ops::{LinkStats, NetdevOps},
+        rtnl::ExtAck,
+        rtnl::Rtnl,
         rx_ring::RxRing,
         skb::{EthHdr, SkBuff},
+        vf_ndo::{VfInfo, VfLinkState, VfVlan},
     },
+    queue::{self, Moderation},
     rate::{Admit, Shaper},
     ring::{Ring, RING_SIZE_DEFAULT},
     rxq,
@@ -159,8 +162,8 @@ impl Vf {
             rx <- rx,
             napi <- napi,
             stats: Counters::new()?,
-            rx_mod <- Moderation::new(ethtool::Dir::Rx),
-            tx_mod <- Moderation::new(ethtool::Dir::Tx),
+            rx_mod <- Moderation::new(Direction::Rx),
+            tx_mod <- Moderation::new(Direction::Tx),
             spoofchk: AtomicBool::new(true),
             trusted: AtomicBool::new(false),
             mac_assigned: AtomicBool::new(false),
@@ -292,15 +295,14 @@ impl Vf {
     }
 
     /// `ip link set PF vf N mac ...`: the PF assigns the VF's address.
-    /// Under RTNL.
-    pub(crate) fn assign_mac(&self, dev: &Device, mac: &MacAddr) -> Result {
+    pub(crate) fn assign_mac(&self, rtnl: &Rtnl, dev: &Device, mac: &MacAddr) -> Result {
         if !ether::is_valid_unicast(mac) {
             return Err(EINVAL);
         }
         if self.esw.mac_in_use(mac, PortId::Vf(self.index)) {
             return Err(EADDRINUSE);
         }
-        dev.assign_mac(mac);
+        dev.assign_mac(rtnl, mac);
         self.mac_assigned.store(true, Relaxed);
         self.esw.refresh()
     }
@@ -345,7 +347,18 @@ impl Vf {
             spoofchk: self.spoofchk.load(Relaxed),
             trusted: self.trusted.load(Relaxed),
             link_state: self.link_state(),
-            vlan: self.port_vlan(),
+            vlan: match self.port_vlan() {
+                Some(pv) => VfVlan {
+                    vid: pv.vid(),
+                    qos: pv.qos(),
+                    proto: pv.proto().ethertype(),
+                },
+                None => VfVlan {
+                    vid: 0,
+                    qos: 0,
+                    proto: vlan::ETH_P_8021Q,
+                },
+            },
             rates: self.rates(),
         }
     }
@@ -356,6 +369,13 @@ impl Vf {
         self.filter
             .lock()
             .wants_all_unicast(self.trusted.load(Relaxed))
+    }
+
+    /// Whether the VF's multicast filter passes a frame for `group`.
+    pub(crate) fn accepts_group(&self, group: &MacAddr) -> bool {
+        self.filter
+            .lock()
+            .accepts_group(group, self.trusted.load(Relaxed))
     }
 
     /// Records whether the VF asked for promiscuous mode.
@@ -370,21 +390,12 @@ impl Vf {
         &self.stats
     }
 
-    /// A frame the switch delivers to this VF, with its header `hdr` (BH
-    /// context). With `hold`, a kick of the poll that is due now is owed
+    /// A frame the switch delivers to this VF, with its header `hdr`,
+    /// past its multicast filter (BH context). With `hold`, a kick of the poll that is due now is owed
     /// by the caller instead: returns whether it is ([`rxq::enqueue`]).
     pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, mut skb: SkBuff, hold: bool) -> bool {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable || !self.is_active() {
             self.stats.add(Stat::RxDropped, 1);
-            return false;
-        }
-        if ether::is_multicast(&hdr.dst)
-            && !self
-                .filter
-                .lock()
-                .accepts_group(&hdr.dst, self.trusted.load(Relaxed))
-        {
-            // Filtered, like a NIC's multicast filter: not a drop.
             return false;
         }
         skb.push_mac_header();
@@ -571,7 +582,7 @@ impl Vf {
             drop(skb);
             self.stats.add(Stat::TxDropped, 1);
         }
-        ethtool::kick(&self.napi, Timer::Tx, kick);
+        queue::kick(&self.napi, Timer::Tx, kick);
         None
     }
 
@@ -627,27 +638,27 @@ impl Vf {
     }
 }
 
+#[vtable]
 impl EthtoolOps for Vf {
-    const HAS_TX_RING: bool = true;
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
         RingParams {
-            rx_max: ethtool::RING_MAX,
-            tx_max: ethtool::RING_MAX,
+            rx_max: queue::RING_MAX,
+            tx_max: queue::RING_MAX,
             rx: self.rx.size(),
             tx: self.tx.lock().size(),
         }
     }
 
     fn set_rings(&self, dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result {
-        let rx = ethtool::ring_size(rx, extack)?;
-        let tx = ethtool::ring_size(tx, extack)?;
+        let rx = queue::ring_size(rx, extack)?;
+        let tx = queue::ring_size(tx, extack)?;
         let (rx_now, tx_now) = (self.rx.size(), self.tx.lock().size());
         // Both allocations before either swap: a failure changes nothing.
         let fault = || self.faults.ring_alloc();
         let fresh_rx = rxq::new_slots(rx, rx_now, fault, extack)?;
-        let fresh_tx = ethtool::new_ring(tx, tx_now, fault, Ring::new, extack)?;
+        let fresh_tx = queue::new_ring(tx, tx_now, fault, Ring::new, extack)?;
         if let Some(fresh) = fresh_rx {
             self.stats.add(Stat::RxDropped, self.rx.replace(fresh));
         }
@@ -662,24 +673,26 @@ impl EthtoolOps for Vf {
         Ok(())
     }
 
-    fn coalesce(&self) -> CoalesceParams {
-        let (rx, adaptive_rx) = self.rx_mod.configured();
-        let (tx, adaptive_tx) = self.tx_mod.configured();
-        CoalesceParams {
-            rx_usecs: rx.usecs(),
-            rx_frames: rx.frames(),
-            tx_usecs: tx.usecs(),
-            tx_frames: tx.frames(),
-            adaptive_rx,
-            adaptive_tx,
-        }
+    fn rx_coalesce(&self) -> CoalesceParams {
+        self.rx_mod.params()
     }
 
-    fn set_coalesce(&self, _dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result {
-        let rx = ethtool::coalesce(ethtool::Dir::Rx, c.rx_usecs, c.rx_frames, extack)?;
-        let tx = ethtool::coalesce(ethtool::Dir::Tx, c.tx_usecs, c.tx_frames, extack)?;
-        self.rx_mod.set(rx, c.adaptive_rx);
-        self.tx_mod.set(tx, c.adaptive_tx);
+    fn tx_coalesce(&self) -> CoalesceParams {
+        self.tx_mod.params()
+    }
+
+    fn set_coalesce(
+        &self,
+        _dev: &Device,
+        rx: CoalesceParams,
+        tx: Option<CoalesceParams>,
+        extack: &ExtAck,
+    ) -> Result {
+        let tx = tx.unwrap_or_else(|| self.tx_mod.params());
+        let rx_fixed = queue::coalesce(Direction::Rx, rx.usecs, rx.frames, extack)?;
+        let tx_fixed = queue::coalesce(Direction::Tx, tx.usecs, tx.frames, extack)?;
+        self.rx_mod.set(rx_fixed, rx.adaptive);
+        self.tx_mod.set(tx_fixed, tx.adaptive);
         Ok(())
     }
 
@@ -715,6 +728,7 @@ fn link_state_to_u8(s: VfLinkState) -> u8 {
     }
 }
 
+#[vtable]
 impl NetdevOps for Vf {
     fn open(&self, dev: &Device) -> Result {
         self.napi.enable();
@@ -753,11 +767,11 @@ impl NetdevOps for Vf {
         }
     }
 
-    fn poll(&self, napi: &Napi, budget: i32) -> i32 {
+    fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
         self.stats.add(Stat::RxPolls, 1);
-        self.rx_mod.poll_started(napi, Timer::Rx);
-        self.tx_mod.poll_started(napi, Timer::Tx);
-        let dev = napi.dev();
+        self.rx_mod.poll_started(poll.napi(), Timer::Rx);
+        self.tx_mod.poll_started(poll.napi(), Timer::Tx);
+        let dev = poll.dev();
         let tx = if self.faults.tx_stall_holds() {
             // Injected hang: the ring fills, the queue stops and stays
             // stopped until the TX watchdog resets it.
@@ -777,17 +791,17 @@ impl NetdevOps for Vf {
             // Injected RX stall: the ring fills, then drops.
             0
         } else {
-            rxq::deliver(&self.rx, napi, budget)
+            rxq::deliver(&self.rx, poll, budget)
         };
         let s = &self.stats;
-        self.rx_mod.sample(|| {
+        self.rx_mod.sample(poll, || {
             (
                 s.get(Stat::RxPolls),
                 s.get(Stat::RxPackets),
                 s.get(Stat::RxBytes),
             )
         });
-        self.tx_mod.sample(|| {
+        self.tx_mod.sample(poll, || {
             (
                 s.get(Stat::RxPolls),
                 s.get(Stat::TxPackets),
@@ -802,19 +816,19 @@ impl NetdevOps for Vf {
             // A frame queued after the drain re-schedules us through
             // `start_xmit`'s `schedule` (the core's MISSED bit); a frame the
             // shaper holds back, through the timer.
-            if napi.complete_done(done) {
+            if poll.complete_done(done) {
                 if let Drained::Throttled(ns) = tx {
-                    napi.schedule_in(ns);
+                    poll.napi().schedule_in(ns);
                 }
             }
         }
         done
     }
 
-    fn set_rx_mode(&self, dev: &Device) {
+    fn set_rx_mode(&self, dev: &Device, addrs: &AddrLists<'_>) {
         let mut filter = RxFilter::new();
         filter.set_modes(dev.is_promisc(), dev.is_allmulti());
-        dev.for_each_mc_addr(|group| filter.add_group(group));
+        addrs.for_each_mc(|group| filter.add_group(group));
         *self.filter.lock() = filter;
         self.set_promisc(dev.is_promisc() && dev.is_running());
     }
@@ -847,5 +861,41 @@ impl NetdevOps for Vf {
             dev.name(),
             queue
         );
+    }
+}
+
+/// The switch's view of a VF.
+impl SwitchPort for DevRef<Standalone<Vf>> {
+    fn dev(&self) -> &Device {
+        DevRef::dev(self)
+    }
+
+    fn port_vlan(&self) -> Option<PortVlan> {
+        self.state().and_then(Vf::port_vlan)
+    }
+
+    fn accepts_group(&self, group: &MacAddr) -> bool {
+        self.state().is_some_and(|vf| vf.accepts_group(group))
+    }
+
+    fn wants_all_unicast(&self) -> bool {
+        self.state().is_some_and(Vf::wants_all_unicast)
+    }
+
+    fn is_active(&self) -> bool {
+        self.state().is_some_and(Vf::is_active)
+    }
+
+    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+        match self.state() {
+            Some(vf) => vf.receive(DevRef::dev(self), hdr, skb, hold),
+            None => false,
+        }
+    }
+
+    fn kick(&self) {
+        if let Some(vf) = self.state() {
+            vf.kick_rx();
+        }
     }
 }

@@ -13,16 +13,8 @@
 //! so this file takes no kernel objects; its logic is covered by the KUnit
 //! suite at the end of the file.
 
-// Not every helper here is on the data path yet (the KUnit suite uses them
-// all), so a build without KUnit would warn about them.
-#![cfg_attr(not(CONFIG_KUNIT), allow(dead_code))]
-
+pub(crate) use crate::net::skb::{ETH_P_8021AD, ETH_P_8021Q};
 use kernel::prelude::*;
-
-/// Ethertype (TPID) of an IEEE 802.1Q (C-VLAN) tag.
-pub(crate) const ETH_P_8021Q: u16 = 0x8100;
-/// Ethertype (TPID) of an IEEE 802.1ad (S-VLAN) tag.
-pub(crate) const ETH_P_8021AD: u16 = 0x88a8;
 
 /// Mask of the VLAN id in a TCI.
 pub(crate) const VLAN_VID_MASK: u16 = 0x0fff;

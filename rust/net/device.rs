@@ -4,9 +4,8 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
-use super::{bindings, skb::SkBuff};
-use crate::ether::MacAddr;
-use core::ptr::NonNull;
+use super::{bindings, ether::MacAddr, rtnl::Rtnl, skb::SkBuff};
+use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{prelude::*, types::Opaque};
 
 /// A `struct net_device`.
@@ -71,9 +70,10 @@ impl Device {
     }
 
     /// Sets the MAC address on behalf of the device's owner (the PF
-    /// assigning a VF its address) and tells the stack. Under RTNL.
-    pub(crate) fn assign_mac(&self, addr: &MacAddr) {
-        // SAFETY: By the type invariant the device is valid; RTNL is held.
+    /// assigning a VF its address) and tells the stack.
+    pub(crate) fn assign_mac(&self, _rtnl: &Rtnl, addr: &MacAddr) {
+        // SAFETY: By the type invariant the device is valid; `_rtnl` proves
+        // that RTNL is held.
         unsafe {
             bindings::dev_addr_mod(self.as_raw(), 0, addr.as_ptr().cast(), 6);
             bindings::call_netdevice_notifiers(
@@ -102,11 +102,11 @@ impl Device {
     }
 
     /// The link speed in Mbit/s the device reports through ethtool, or 0
-    /// if it reports none. Under RTNL.
-    pub(crate) fn speed_mbps(&self) -> u32 {
+    /// if it reports none.
+    pub(crate) fn speed_mbps(&self, _rtnl: &Rtnl) -> u32 {
         let mut ks = core::mem::MaybeUninit::<bindings::ethtool_link_ksettings>::zeroed();
-        // SAFETY: By the type invariant the device is valid; RTNL is held by
-        // the caller; `ks` is a zeroed, writable settings structure.
+        // SAFETY: By the type invariant the device is valid; `_rtnl` proves
+        // that RTNL is held; `ks` is a zeroed, writable settings structure.
         let err = unsafe { bindings::__ethtool_get_link_ksettings(self.as_raw(), ks.as_mut_ptr()) };
         if err != 0 {
             return 0;
@@ -197,26 +197,6 @@ impl Device {
         unsafe { (*self.as_raw()).flags & bindings::net_device_flags_IFF_ALLMULTI != 0 }
     }
 
-    /// Calls `f` with each address of the device's multicast list. Only in
-    /// `ndo_set_rx_mode`, which runs with the address list lock held.
-    pub(crate) fn for_each_mc_addr(&self, mut f: impl FnMut(&MacAddr)) {
-        // SAFETY: By the type invariant the device is valid; the caller holds
-        // the address list lock, so the list is stable while we walk it.
-        // Its entries are `netdev_hw_addr`s linked through their first field
-        // `list`, whose `addr` holds at least `ETH_ALEN` bytes.
-        unsafe {
-            let head = &raw mut (*self.as_raw()).mc.list;
-            let mut cur = (*head).next;
-            while cur != head {
-                let ha = cur.cast::<bindings::netdev_hw_addr>();
-                let mut addr = [0u8; 6];
-                core::ptr::copy_nonoverlapping((*ha).addr.as_ptr(), addr.as_mut_ptr(), 6);
-                f(&addr);
-                cur = (*cur).next;
-            }
-        }
-    }
-
     /// Whether the device is administratively up.
     pub(crate) fn is_running(&self) -> bool {
         // SAFETY: By the type invariant the device is valid.
@@ -242,18 +222,7 @@ impl Device {
         kernel::error::to_result(unsafe { bindings::dev_uc_del(self.as_raw(), addr.as_ptr()) })
     }
 
-    /// Mirrors `from`'s secondary unicast and multicast lists into this
-    /// device's filters (`ndo_set_rx_mode` of a stacked device).
-    pub(crate) fn sync_addr_lists(&self, from: &Device) {
-        // SAFETY: By the type invariant both devices are valid; the caller
-        // holds `from`'s address lock, as `ndo_set_rx_mode` does.
-        unsafe {
-            bindings::dev_uc_sync(self.as_raw(), from.as_raw());
-            bindings::dev_mc_sync(self.as_raw(), from.as_raw());
-        }
-    }
-
-    /// Undoes [`Device::sync_addr_lists`].
+    /// Undoes [`AddrLists::sync_to`].
     pub(crate) fn unsync_addr_lists(&self, from: &Device) {
         // SAFETY: By the type invariant both devices are valid.
         unsafe {
@@ -336,5 +305,65 @@ impl Drop for DeviceRef {
     }
 }
 
-// `Device::for_each_mc_addr` treats a list entry as its `netdev_hw_addr`.
+/// The address lists of a device in its `ndo_set_rx_mode`, which the core
+/// runs with the lists' lock held: they are walked and synced through it.
+///
+/// Made only by the `ndo_set_rx_mode` trampoline, which lends it to the
+/// driver for the call; neither `Send` nor `Sync`.
+///
+/// # Invariants
+///
+/// The address list lock of `dev` is held while this value lives.
+pub(crate) struct AddrLists<'a> {
+    dev: &'a Device,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> AddrLists<'a> {
+    /// The lists of `dev`.
+    ///
+    /// # Safety
+    ///
+    /// The caller holds `dev`'s address list lock for as long as the value
+    /// lives.
+    pub(super) unsafe fn new(dev: &'a Device) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self {
+            dev,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Calls `f` with each address of the multicast list.
+    pub(crate) fn for_each_mc(&self, mut f: impl FnMut(&MacAddr)) {
+        // SAFETY: The device is valid; by the type invariant its address
+        // list lock is held, so the list is stable while we walk it. Its
+        // entries are `netdev_hw_addr`s linked through their first field
+        // `list`, whose `addr` holds at least `ETH_ALEN` bytes.
+        unsafe {
+            let head = &raw mut (*self.dev.as_raw()).mc.list;
+            let mut cur = (*head).next;
+            while cur != head {
+                let ha = cur.cast::<bindings::netdev_hw_addr>();
+                let mut addr = [0u8; 6];
+                core::ptr::copy_nonoverlapping((*ha).addr.as_ptr(), addr.as_mut_ptr(), 6);
+                f(&addr);
+                cur = (*cur).next;
+            }
+        }
+    }
+
+    /// Mirrors the secondary unicast and multicast lists into `to`'s
+    /// filters (`ndo_set_rx_mode` of a stacked device).
+    pub(crate) fn sync_to(&self, to: &Device) {
+        // SAFETY: Both devices are valid; by the type invariant we hold the
+        // address lock of the source, as `dev_uc_sync` requires.
+        unsafe {
+            bindings::dev_uc_sync(to.as_raw(), self.dev.as_raw());
+            bindings::dev_mc_sync(to.as_raw(), self.dev.as_raw());
+        }
+    }
+}
+
+// `AddrLists::for_each_mc` treats a list entry as its `netdev_hw_addr`.
 const _: () = assert!(core::mem::offset_of!(bindings::netdev_hw_addr, list) == 0);

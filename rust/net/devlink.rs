@@ -6,18 +6,21 @@
 //!
 //! C header: [`include/net/devlink.h`](srctree/include/net/devlink.h).
 //!
-//! A PF's driver implements [`DevlinkOps`]; [`Devlink`] owns the instance
-//! and its reporter. In switchdev mode each VF has a devlink port
-//! ([`VfPort`], flavour `pcivf`, index VF + 1) linked to its representor,
-//! whose port function reports the VF's MAC address, and a rate leaf
-//! whose `tx_share` and `tx_max` go to [`DevlinkOps::set_vf_tx_share`] and
-//! [`DevlinkOps::set_vf_tx_max`]. The devlink core calls the operations with the
+//! A PF's driver implements one trait per C operations table:
+//! [`DevlinkOps`] for the instance (`devlink_ops`), [`PortOps`] for its
+//! VFs' ports, their functions and rate leaves (`devlink_port_ops` and the
+//! rate operations), [`HealthOps`] for the `tx` reporter
+//! (`devlink_health_reporter_ops`). [`Devlink`] owns the instance and its
+//! reporter. In switchdev mode each VF has a devlink port ([`VfPort`],
+//! flavour `pcivf`, index VF + 1) linked to its representor, whose port
+//! function reports the VF's MAC address, and a rate leaf whose `tx_share`
+//! and `tx_max` go to [`PortOps::set_vf_tx_share`] and
+//! [`PortOps::set_vf_tx_max`]. The devlink core calls the operations with the
 //! instance's lock held, and so do [`Devlink::report_tx_timeout`]'s
 //! recovery and dump. Lock order: RTNL, then the devlink instance lock,
 //! then the driver's own locks; an operation never takes RTNL.
 
-use super::{bindings, link::ExtAck};
-use crate::ether::MacAddr;
+use super::{bindings, ether::MacAddr, rtnl::ExtAck};
 use core::{marker::PhantomData, ptr::NonNull};
 use kernel::{
     error::{from_err_ptr, from_result, to_result},
@@ -58,15 +61,20 @@ impl EswitchMode {
     }
 }
 
-/// What a PF's driver does for devlink. Every operation runs in process
-/// context with the instance's lock held, and must not take RTNL.
-pub(crate) trait DevlinkOps: Send + Sync + 'static {
+/// What a PF's driver does for its devlink instance (`devlink_ops`), with
+/// its ports ([`PortOps`]) and its `tx` health reporter ([`HealthOps`]).
+/// Every operation of the three runs in process context with the
+/// instance's lock held, and must not take RTNL.
+pub(crate) trait DevlinkOps: PortOps + HealthOps + Send + Sync + 'static {
     /// `devlink dev eswitch show`.
     fn eswitch_mode(&self) -> EswitchMode;
 
     /// `devlink dev eswitch set ... mode`.
     fn set_eswitch_mode(&self, mode: EswitchMode, extack: &ExtAck) -> Result;
+}
 
+/// The `tx` health reporter's operations (`devlink_health_reporter_ops`).
+pub(crate) trait HealthOps {
     /// The `tx` reporter's recovery: reset the TX queue of VF `vf` (a
     /// report's), or every timed-out one (`devlink health recover`).
     fn tx_recover(&self, vf: Option<u16>, extack: &ExtAck) -> Result;
@@ -77,7 +85,12 @@ pub(crate) trait DevlinkOps: Send + Sync + 'static {
     /// `devlink health dump` of the `tx` reporter: the state of VF `vf`'s
     /// TX queue (a report's), or of every VF's.
     fn tx_dump(&self, vf: Option<u16>, fmsg: &mut Fmsg<'_>) -> Result;
+}
 
+/// The operations of the VFs' devlink ports: their functions
+/// (`devlink_port_ops`) and rate leaves (the rate operations of
+/// `devlink_ops`).
+pub(crate) trait PortOps {
     /// The MAC address of VF `vf` (`devlink port show`: `function hw_addr`;
     /// EOPNOTSUPP leaves it out). Also called while `sriov_numvfs` is being
     /// written, from the port's and representor's registration: must not
@@ -86,7 +99,7 @@ pub(crate) trait DevlinkOps: Send + Sync + 'static {
 
     /// Whether VF `vf`'s function is active (`devlink port show`:
     /// `function state`; EOPNOTSUPP leaves it out). Also called while
-    /// `sriov_numvfs` is being written: as [`DevlinkOps::vf_hw_addr`].
+    /// `sriov_numvfs` is being written: as [`PortOps::vf_hw_addr`].
     fn vf_fn_active(&self, vf: u16) -> Result<bool>;
 
     /// `devlink port function set DEV/N state active|inactive`.
@@ -564,7 +577,7 @@ impl<T: DevlinkOps> Devlink<T> {
     /// Reports a TX timeout of VF `vf` to the `tx` reporter: the core counts
     /// it, dumps the queue (`auto_dump`) and, unless the user turned
     /// `auto_recover` off or a recovery ran within the grace period, calls
-    /// [`DevlinkOps::tx_recover`] for it. Process context, without the
+    /// [`HealthOps::tx_recover`] for it. Process context, without the
     /// driver's locks; may hold RTNL.
     pub(crate) fn report_tx_timeout(&self, vf: u16) {
         let ctx = vf;

@@ -10,7 +10,7 @@
 //! next measurement. The data path reads that moderation instead of the
 //! static `ethtool -C` values while adaptive mode is on.
 
-use super::bindings;
+use super::{bindings, napi::Poll};
 use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
 use kernel::{prelude::*, types::Opaque};
 
@@ -28,8 +28,9 @@ pub(crate) enum Direction {
 /// - `inner` is zeroed with `mode`, `profile_ix` and `work` set up, and
 ///   pinned; its work runs [`Dim::work_callback`].
 /// - The work is cancelled before the context goes (`PinnedDrop`).
-/// - [`Dim::sample`] is called from one context at a time (the NAPI poll
-///   of the queue), as `net_dim` requires.
+/// - [`Dim::sample`] is called from one context at a time, as `net_dim`
+///   requires: it takes a running [`Poll`], and its owner feeds it from
+///   the poll of its queue only.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Dim {
     #[pin]
@@ -104,8 +105,8 @@ impl Dim {
     }
 
     /// Feeds the cumulative counters of the queue: `events` polls, `packets`
-    /// and `bytes` moved. From the queue's NAPI poll.
-    pub(crate) fn sample(&self, events: u64, packets: u64, bytes: u64) {
+    /// and `bytes` moved. From the queue's NAPI poll, `_poll`.
+    pub(crate) fn sample(&self, _poll: &Poll<'_>, events: u64, packets: u64, bytes: u64) {
         let mut s = bindings::dim_sample::default();
         // SAFETY: `s` is a valid sample; by the type invariant the context is
         // set up and only this poll samples it. The counters wrap as DIM

@@ -13,11 +13,11 @@
 use super::{
     bindings,
     device::Device,
-    link::ExtAck,
     ops::{Lookup, Trampolines},
+    rtnl::ExtAck,
 };
 use kernel::{
-    error::from_result,
+    error::{from_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int},
     prelude::*,
 };
@@ -32,22 +32,20 @@ pub(crate) struct RingParams {
     pub(crate) tx: u32,
 }
 
-/// Coalescing parameters (`ethtool -c`).
+/// The coalescing of one direction (`ethtool -c`).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct CoalesceParams {
-    pub(crate) rx_usecs: u32,
-    pub(crate) rx_frames: u32,
-    pub(crate) tx_usecs: u32,
-    pub(crate) tx_frames: u32,
-    pub(crate) adaptive_rx: bool,
-    pub(crate) adaptive_tx: bool,
+    pub(crate) usecs: u32,
+    pub(crate) frames: u32,
+    pub(crate) adaptive: bool,
 }
 
 /// The ethtool operations of a netdev.
+///
+/// A device with a TX ring implements [`EthtoolOps::tx_coalesce`] and gets
+/// the TX coalescing parameters (`#[vtable]`'s `HAS_TX_COALESCE`).
+#[vtable]
 pub(crate) trait EthtoolOps {
-    /// Whether the device has a TX ring (sizes and coalescing for TX).
-    const HAS_TX_RING: bool;
-
     /// Names of the values [`EthtoolOps::ethtool_stats`] reports.
     const STAT_NAMES: &'static [&'static CStr];
 
@@ -57,11 +55,23 @@ pub(crate) trait EthtoolOps {
     /// `ethtool -G`, under RTNL; sizes are within the maxima.
     fn set_rings(&self, dev: &Device, rx: u32, tx: u32, extack: &ExtAck) -> Result;
 
-    /// `ethtool -c`.
-    fn coalesce(&self) -> CoalesceParams;
+    /// `ethtool -c`, RX.
+    fn rx_coalesce(&self) -> CoalesceParams;
+
+    /// `ethtool -c`, TX: of a device with a TX ring.
+    fn tx_coalesce(&self) -> CoalesceParams {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
     /// `ethtool -C`, under RTNL; only supported parameters were changed.
-    fn set_coalesce(&self, dev: &Device, c: CoalesceParams, extack: &ExtAck) -> Result;
+    /// `tx` is given to a device that implements `tx_coalesce`.
+    fn set_coalesce(
+        &self,
+        dev: &Device,
+        rx: CoalesceParams,
+        tx: Option<CoalesceParams>,
+        extack: &ExtAck,
+    ) -> Result;
 
     /// `ethtool -S`: fills `out`, one value per name of `STAT_NAMES`.
     fn ethtool_stats(&self, out: &mut [u64]);
@@ -81,7 +91,7 @@ fn copy_cstr(dst: &mut [c_char], src: &[u8]) {
 impl<L: Lookup> Trampolines<L> {
     /// The `ethtool_ops` of devices of this kind.
     pub(super) const ETHTOOL: bindings::ethtool_ops = bindings::ethtool_ops {
-        supported_coalesce_params: if L::Ops::HAS_TX_RING {
+        supported_coalesce_params: if L::Ops::HAS_TX_COALESCE {
             bindings::SVNIC_ETHTOOL_COALESCE_RX_USECS
                 | bindings::SVNIC_ETHTOOL_COALESCE_RX_MAX_FRAMES
                 | bindings::SVNIC_ETHTOOL_COALESCE_USE_ADAPTIVE_RX
@@ -185,15 +195,20 @@ impl<L: Lookup> Trampolines<L> {
         let Some(ops) = (unsafe { L::find(dev) }) else {
             return ENODEV.to_errno();
         };
-        let c = ops.coalesce();
+        let rx = ops.rx_coalesce();
+        let tx = if L::Ops::HAS_TX_COALESCE {
+            ops.tx_coalesce()
+        } else {
+            CoalesceParams::default()
+        };
         // SAFETY: `ec` is valid for writes.
         unsafe {
-            (*ec).rx_coalesce_usecs = c.rx_usecs;
-            (*ec).rx_max_coalesced_frames = c.rx_frames;
-            (*ec).tx_coalesce_usecs = c.tx_usecs;
-            (*ec).tx_max_coalesced_frames = c.tx_frames;
-            (*ec).use_adaptive_rx_coalesce = c.adaptive_rx.into();
-            (*ec).use_adaptive_tx_coalesce = c.adaptive_tx.into();
+            (*ec).rx_coalesce_usecs = rx.usecs;
+            (*ec).rx_max_coalesced_frames = rx.frames;
+            (*ec).tx_coalesce_usecs = tx.usecs;
+            (*ec).tx_max_coalesced_frames = tx.frames;
+            (*ec).use_adaptive_rx_coalesce = rx.adaptive.into();
+            (*ec).use_adaptive_tx_coalesce = tx.adaptive.into();
         }
         0
     }
@@ -213,18 +228,23 @@ impl<L: Lookup> Trampolines<L> {
             // SAFETY: `dev` is ours and registered.
             let ops = unsafe { L::find(dev) }.ok_or(ENODEV)?;
             // SAFETY: `ec` is valid for reads.
-            let c = unsafe {
-                CoalesceParams {
-                    rx_usecs: (*ec).rx_coalesce_usecs,
-                    rx_frames: (*ec).rx_max_coalesced_frames,
-                    tx_usecs: (*ec).tx_coalesce_usecs,
-                    tx_frames: (*ec).tx_max_coalesced_frames,
-                    adaptive_rx: (*ec).use_adaptive_rx_coalesce != 0,
-                    adaptive_tx: (*ec).use_adaptive_tx_coalesce != 0,
-                }
+            let (rx, tx) = unsafe {
+                (
+                    CoalesceParams {
+                        usecs: (*ec).rx_coalesce_usecs,
+                        frames: (*ec).rx_max_coalesced_frames,
+                        adaptive: (*ec).use_adaptive_rx_coalesce != 0,
+                    },
+                    CoalesceParams {
+                        usecs: (*ec).tx_coalesce_usecs,
+                        frames: (*ec).tx_max_coalesced_frames,
+                        adaptive: (*ec).use_adaptive_tx_coalesce != 0,
+                    },
+                )
             };
+            let tx = L::Ops::HAS_TX_COALESCE.then_some(tx);
             // SAFETY: As above.
-            ops.set_coalesce(unsafe { Device::from_raw(dev) }, c, &extack)?;
+            ops.set_coalesce(unsafe { Device::from_raw(dev) }, rx, tx, &extack)?;
             Ok(0)
         })
     }

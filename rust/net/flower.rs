@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/net/flow_offload.h`](srctree/include/net/flow_offload.h).
 //!
-//! A device whose [`super::ops::NetdevOps::TC_OFFLOAD`] is set has
+//! A device whose driver implements [`super::ops::NetdevOps::flower`] has
 //! `NETIF_F_HW_TC` and an `ndo_setup_tc` that binds its ingress blocks to a
 //! callback (`flow_block_cb_setup_simple`); the callback hands each flower
 //! request, as a [`ClsFlower`], to [`super::ops::NetdevOps::flower`]. The
@@ -16,10 +16,31 @@
 //! EtherType and the outer VLAN, actions other than one drop or one mirred
 //! egress redirect.
 
-use super::{bindings, device::Device, link::ExtAck};
-use crate::flower::{FlowKey, Masked};
+use super::{bindings, device::Device, ether::MacAddr, rtnl::ExtAck};
 use core::{cell::UnsafeCell, marker::PhantomData};
 use kernel::prelude::*;
+
+/// A masked field of a flower key: matches `v` when `v & mask == value &
+/// mask`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Masked<T> {
+    pub(crate) value: T,
+    pub(crate) mask: T,
+}
+
+/// What a flower rule matches; an absent key matches anything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct FlowKey {
+    pub(crate) dst: Option<Masked<MacAddr>>,
+    pub(crate) src: Option<Masked<MacAddr>>,
+    /// EtherType (`protocol`, or `vlan_ethtype` with VLAN keys).
+    pub(crate) eth_type: Option<Masked<u16>>,
+    /// Outer VLAN ID; with `vlan_prio`, a key that only tagged frames match.
+    pub(crate) vlan_id: Option<Masked<u16>>,
+    pub(crate) vlan_prio: Option<Masked<u16>>,
+    /// Outer VLAN protocol (802.1Q or 802.1ad).
+    pub(crate) vlan_tpid: Option<Masked<u16>>,
+}
 
 /// The list `flow_block_cb_setup_simple` keeps svnic's block callbacks on.
 struct DriverList(UnsafeCell<bindings::list_head>);

@@ -34,13 +34,10 @@ use super::{
     napi::Napi,
     netdev::{DevRef, Parent, Standalone},
     ops::{Lookup, NetdevOps, Trampolines},
+    rtnl::{ExtAck, Rtnl},
     skb::SkBuff,
     sriov::{Bus, PfDevice, SriovOps, VfDevice},
-};
-use crate::{
-    ether::MacAddr,
-    fdb::SwitchMode,
-    vlan::{PortVlan, VlanProto},
+    vf_ndo::{SwitchMode, VfChange, VfInfo, VfStats},
 };
 use core::{
     marker::PhantomData,
@@ -62,94 +59,12 @@ use kernel::{
     types::{ForeignOwnable, Opaque},
 };
 
-/// An extended-ack handle: where a netlink request's error message goes.
-///
-/// # Invariants
-///
-/// `self.0` is null or a valid `netlink_ext_ack` for the current request.
-pub(crate) struct ExtAck(pub(super) *mut bindings::netlink_ext_ack);
-
-impl ExtAck {
-    /// Sets the message userspace sees with the error (`NL_SET_ERR_MSG`).
-    pub(crate) fn set(&self, msg: &'static CStr) {
-        if !self.0.is_null() {
-            // SAFETY: By the type invariant the ext_ack is valid; the message
-            // is static, as the netlink core requires.
-            unsafe { (*self.0)._msg = msg.as_char_ptr() };
-        }
-    }
-
-    /// Sets the message and returns `err`, for `return Err(extack.fail(..))`.
-    pub(crate) fn fail(&self, err: Error, msg: &'static CStr) -> Error {
-        self.set(msg);
-        err
-    }
-}
-
 /// What a receive handler did with a frame from the uplink.
 pub(crate) enum RxAction {
     /// The driver took the frame.
     Consumed,
     /// The frame goes on up the uplink's own stack.
     Pass(SkBuff),
-}
-
-/// `ip link set PF vf N state ...`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VfLinkState {
-    /// Follow the uplink's carrier.
-    Auto,
-    /// Always up.
-    Enable,
-    /// Always down.
-    Disable,
-}
-
-/// The configuration of a VF as `ip link show` reports it.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct VfInfo {
-    pub(crate) mac: MacAddr,
-    pub(crate) spoofchk: bool,
-    pub(crate) trusted: bool,
-    pub(crate) link_state: VfLinkState,
-    pub(crate) vlan: Option<PortVlan>,
-    /// `(min_tx_rate, max_tx_rate)` in Mbit/s (0: none).
-    pub(crate) rates: (u32, u32),
-}
-
-/// The per-VF counters `ip -s link show` reports.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct VfStats {
-    pub(crate) rx_packets: u64,
-    pub(crate) tx_packets: u64,
-    pub(crate) rx_bytes: u64,
-    pub(crate) tx_bytes: u64,
-    pub(crate) broadcast: u64,
-    pub(crate) multicast: u64,
-    pub(crate) rx_dropped: u64,
-    pub(crate) tx_dropped: u64,
-}
-
-/// A change requested with `ip link set PF vf N ...`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum VfChange {
-    /// `mac`.
-    Mac(MacAddr),
-    /// `spoofchk`.
-    SpoofChk(bool),
-    /// `trust`.
-    Trust(bool),
-    /// `state`.
-    LinkState(VfLinkState),
-    /// `vlan V qos Q proto P` (`None`: `vlan 0`, no port VLAN).
-    Vlan(Option<PortVlan>),
-    /// `min_tx_rate A max_tx_rate B` in Mbit/s (0: none).
-    Rate {
-        /// Guaranteed rate.
-        min: u32,
-        /// Cap.
-        max: u32,
-    },
 }
 
 /// A link type stacked on an uplink, with SR-IOV virtual functions.
@@ -164,7 +79,7 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
     /// The device is registered and bound to its uplink; `me` is a
     /// reference to it the driver may keep until [`Driver::teardown`].
     /// Under RTNL.
-    fn registered(&self, me: LinkRef<Self>);
+    fn registered(&self, rtnl: &Rtnl, me: LinkRef<Self>);
 
     /// The device is being unregistered: drop every reference to devices
     /// of svnic (VFs, `me`) and unregister the VFs. Under RTNL.
@@ -175,7 +90,7 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
 
     /// The periodic service task ([`SERVICE_PERIOD_MS`]), with the PF's
     /// devlink instance to report to. Under RTNL.
-    fn service(&self, devlink: &Devlink<Self>);
+    fn service(&self, rtnl: &Rtnl, devlink: &Devlink<Self>);
 
     /// A frame arrived on the uplink (BH context, under RCU).
     fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction;
@@ -197,7 +112,7 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
     fn vf_stats(&self, vf: u16) -> Result<VfStats>;
 
     /// `ndo_set_vf_*`. Under RTNL.
-    fn set_vf(&self, vf: u16, change: VfChange) -> Result;
+    fn set_vf(&self, rtnl: &Rtnl, vf: u16, change: VfChange) -> Result;
 
     /// The embedded switch's mode (`bridge link show`). Under RTNL.
     fn bridge_mode(&self) -> SwitchMode;
@@ -310,7 +225,7 @@ pub(crate) struct Port<T: Driver> {
     /// The devlink instance; goes first, since it calls into `state`.
     devlink: SetOnce<Devlink<T>>,
     #[pin]
-    state: T,
+    pub(super) state: T,
     pf_dev: SetOnce<PfDevice>,
     dev: *mut bindings::net_device,
     tables: *const Tables<T>,
@@ -411,7 +326,8 @@ impl<T: Driver> Port<T> {
             return;
         }
         if let (true, Some(devlink)) = (port.live.load(Ordering::Relaxed), port.devlink.as_ref()) {
-            port.state.service(devlink);
+            // SAFETY: Taken above, released after the call.
+            port.state.service(unsafe { Rtnl::assume_held() }, devlink);
         }
         // SAFETY: Taken above.
         unsafe { bindings::rtnl_unlock() };
@@ -499,25 +415,6 @@ impl<T: Driver> SriovOps for Port<T> {
     }
 }
 
-/// RTNL, held while this value lives.
-pub(crate) struct Rtnl(());
-
-impl Rtnl {
-    /// Takes RTNL. Process context; may sleep.
-    pub(crate) fn lock() -> Self {
-        // SAFETY: No precondition beyond a sleepable context.
-        unsafe { bindings::rtnl_lock() };
-        Self(())
-    }
-}
-
-impl Drop for Rtnl {
-    fn drop(&mut self) {
-        // SAFETY: Taken in `lock`.
-        unsafe { bindings::rtnl_unlock() };
-    }
-}
-
 /// Reads the port pointer from `dev`'s private area.
 ///
 /// # Safety
@@ -535,7 +432,7 @@ unsafe fn port_ptr<T: Driver>(dev: *mut bindings::net_device) -> *mut *mut Port<
 ///
 /// `dev` is a valid device of link type `T`, and `'a` ends before its
 /// destructor runs.
-unsafe fn port<'a, T: Driver>(dev: *mut bindings::net_device) -> Option<&'a Port<T>> {
+pub(super) unsafe fn port<'a, T: Driver>(dev: *mut bindings::net_device) -> Option<&'a Port<T>> {
     // SAFETY: By the safety requirements.
     let p = unsafe { *port_ptr::<T>(dev) };
     // SAFETY: A non-null pointer was made by `into_foreign` in newlink and is
@@ -574,7 +471,7 @@ unsafe extern "C" fn rx_handler_callback<T: Driver>(
 }
 
 /// The callbacks of one registered link type.
-struct Adapter<T: Driver>(PhantomData<T>);
+pub(super) struct Adapter<T: Driver>(PhantomData<T>);
 
 impl<T: Driver> Adapter<T> {
     const NETDEV_OPS: bindings::net_device_ops = bindings::net_device_ops {
@@ -746,8 +643,9 @@ impl<T: Driver> Adapter<T> {
                 return Err(extack.fail(e, c"svnic: cannot register the PF's devlink instance"));
             }
             port.live.store(true, Ordering::Relaxed);
-            // SAFETY: Registered, state set.
-            port.state.registered(unsafe { DevRef::new(dev) });
+            // SAFETY: Registered, state set; `newlink` runs under RTNL.
+            let (me, rtnl) = unsafe { (DevRef::new(dev), Rtnl::assume_held()) };
+            port.state.registered(rtnl, me);
             port.service_queue(SERVICE_PERIOD_MS);
             Ok(0)
         })
@@ -806,276 +704,6 @@ impl<T: Driver> Adapter<T> {
             Some(port) => port.uplink.ifindex(),
             None => 0,
         }
-    }
-
-    /// The driver state of `dev` and a VF index from rtnetlink.
-    ///
-    /// # Safety
-    ///
-    /// `dev` is a registered device of ours.
-    unsafe fn vf<'a>(dev: *mut bindings::net_device, vf: c_int) -> Result<(&'a T, u16)> {
-        // SAFETY: By the safety requirements.
-        let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
-        let vf = u16::try_from(vf).map_err(|_| EINVAL)?;
-        Ok((&port.state, vf))
-    }
-
-    /// Applies the `ndo_set_vf_*` change `change` (built from the raw
-    /// arguments, or an error) to VF `vf` of `dev`.
-    ///
-    /// # Safety
-    ///
-    /// `dev` is a registered device of ours; RTNL is held.
-    unsafe fn set_vf(dev: *mut bindings::net_device, vf: c_int, change: Result<VfChange>) -> c_int {
-        from_result(|| {
-            // SAFETY: By the safety requirements.
-            let (state, vf) = unsafe { Self::vf(dev, vf) }?;
-            state.set_vf(vf, change?)?;
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_mac`, under RTNL.
-    unsafe extern "C" fn set_vf_mac_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        mac: *mut u8,
-    ) -> c_int {
-        let mut addr: MacAddr = [0; 6];
-        // SAFETY: rtnetlink passes the 32-byte `ifla_vf_mac.mac`.
-        unsafe { ptr::copy_nonoverlapping(mac, addr.as_mut_ptr(), 6) };
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, Ok(VfChange::Mac(addr))) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_spoofchk`, under RTNL.
-    unsafe extern "C" fn set_vf_spoofchk_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        on: bool,
-    ) -> c_int {
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, Ok(VfChange::SpoofChk(on))) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_trust`, under RTNL.
-    unsafe extern "C" fn set_vf_trust_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        on: bool,
-    ) -> c_int {
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, Ok(VfChange::Trust(on))) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_link_state`, under RTNL.
-    unsafe extern "C" fn set_vf_link_state_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        state: c_int,
-    ) -> c_int {
-        let change = match u32::try_from(state) {
-            Ok(bindings::IFLA_VF_LINK_STATE_AUTO) => Ok(VfLinkState::Auto),
-            Ok(bindings::IFLA_VF_LINK_STATE_ENABLE) => Ok(VfLinkState::Enable),
-            Ok(bindings::IFLA_VF_LINK_STATE_DISABLE) => Ok(VfLinkState::Disable),
-            _ => Err(EINVAL),
-        };
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, change.map(VfChange::LinkState)) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_vlan`, under RTNL (which checked
-    /// `vlan <= 4095`, `qos <= 7` and the protocol already).
-    unsafe extern "C" fn set_vf_vlan_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        vlan: u16,
-        qos: u8,
-        proto: bindings::__be16,
-    ) -> c_int {
-        let change = VlanProto::try_from(u16::from_be(proto))
-            .and_then(|proto| PortVlan::new(vlan, qos, proto))
-            .map(VfChange::Vlan);
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, change) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_set_vf_rate`, under RTNL.
-    unsafe extern "C" fn set_vf_rate_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        min: c_int,
-        max: c_int,
-    ) -> c_int {
-        let change = match (u32::try_from(min), u32::try_from(max)) {
-            (Ok(min), Ok(max)) => Ok(VfChange::Rate { min, max }),
-            _ => Err(EINVAL),
-        };
-        // SAFETY: `dev` is ours; RTNL is held.
-        unsafe { Self::set_vf(dev, vf, change) }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_bridge_setlink` (`bridge link set dev
-    /// PF hwmode ... self`), under RTNL, with a validated message.
-    unsafe extern "C" fn bridge_setlink_callback(
-        dev: *mut bindings::net_device,
-        nlh: *mut bindings::nlmsghdr,
-        _flags: u16,
-        extack: *mut bindings::netlink_ext_ack,
-    ) -> c_int {
-        let extack = ExtAck(extack);
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
-            // SAFETY: `nlh` is a valid RTM_SETLINK message with an ifinfomsg
-            // header; the attributes found are inside it.
-            let mode = unsafe {
-                let spec = bindings::svnic_nlmsg_find_attr(
-                    nlh,
-                    core::mem::size_of::<bindings::ifinfomsg>() as c_int,
-                    bindings::IFLA_AF_SPEC as c_int,
-                );
-                if spec.is_null() {
-                    return Err(extack.fail(EINVAL, c"svnic: IFLA_AF_SPEC missing"));
-                }
-                let attr =
-                    bindings::svnic_nla_find_nested(spec, bindings::IFLA_BRIDGE_MODE as c_int);
-                if attr.is_null() {
-                    // Nothing svnic handles (flags only): accepted as is.
-                    return Ok(0);
-                }
-                if bindings::svnic_nla_len(attr) < 2 {
-                    return Err(extack.fail(EINVAL, c"svnic: IFLA_BRIDGE_MODE too short"));
-                }
-                bindings::svnic_nla_get_u16(attr)
-            };
-            let mode = match u32::from(mode) {
-                bindings::BRIDGE_MODE_VEB => SwitchMode::Veb,
-                bindings::BRIDGE_MODE_VEPA => SwitchMode::Vepa,
-                _ => {
-                    return Err(extack.fail(
-                        EOPNOTSUPP,
-                        c"svnic: the embedded switch supports hwmode veb and vepa only",
-                    ))
-                }
-            };
-            port.state.set_bridge_mode(mode)?;
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_bridge_getlink`, under RTNL or RCU.
-    unsafe extern "C" fn bridge_getlink_callback(
-        skb: *mut bindings::sk_buff,
-        pid: u32,
-        seq: u32,
-        dev: *mut bindings::net_device,
-        filter_mask: u32,
-        nlflags: c_int,
-    ) -> c_int {
-        // SAFETY: `dev` is ours.
-        let Some(port) = (unsafe { port::<T>(dev) }) else {
-            return 0;
-        };
-        let mode = match port.state.bridge_mode() {
-            SwitchMode::Veb => bindings::BRIDGE_MODE_VEB,
-            SwitchMode::Vepa => bindings::BRIDGE_MODE_VEPA,
-        };
-        // SAFETY: The arguments are rtnetlink's own; no VLAN fill function.
-        unsafe {
-            bindings::ndo_dflt_bridge_getlink(
-                skb,
-                pid,
-                seq,
-                dev,
-                mode as u16,
-                0,
-                0,
-                nlflags,
-                filter_mask,
-                None,
-            )
-        }
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_get_vf_config`, under RTNL.
-    unsafe extern "C" fn get_vf_config_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        out: *mut bindings::ifla_vf_info,
-    ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (state, index) = unsafe { Self::vf(dev, vf) }?;
-            let info = state.vf_info(index)?;
-            // SAFETY: `out` is valid for writes; rtnetlink zeroed it.
-            unsafe {
-                (*out).vf = u32::from(index);
-                ptr::copy_nonoverlapping(info.mac.as_ptr(), (*out).mac.as_mut_ptr(), 6);
-                (*out).spoofchk = u32::from(info.spoofchk);
-                (*out).trusted = u32::from(info.trusted);
-                (*out).linkstate = match info.link_state {
-                    VfLinkState::Auto => bindings::IFLA_VF_LINK_STATE_AUTO,
-                    VfLinkState::Enable => bindings::IFLA_VF_LINK_STATE_ENABLE,
-                    VfLinkState::Disable => bindings::IFLA_VF_LINK_STATE_DISABLE,
-                };
-                (*out).min_tx_rate = info.rates.0;
-                (*out).max_tx_rate = info.rates.1;
-                (*out).vlan = info.vlan.map_or(0, |pv| u32::from(pv.vid()));
-                (*out).qos = info.vlan.map_or(0, |pv| u32::from(pv.qos()));
-                (*out).vlan_proto = info
-                    .vlan
-                    .map_or(VlanProto::Dot1Q, |pv| pv.proto())
-                    .ethertype()
-                    .to_be();
-            }
-            Ok(0)
-        })
-    }
-
-    /// # Safety
-    ///
-    /// Called by rtnetlink as `ndo_get_vf_stats`, under RTNL.
-    unsafe extern "C" fn get_vf_stats_callback(
-        dev: *mut bindings::net_device,
-        vf: c_int,
-        out: *mut bindings::ifla_vf_stats,
-    ) -> c_int {
-        from_result(|| {
-            // SAFETY: `dev` is ours.
-            let (state, index) = unsafe { Self::vf(dev, vf) }?;
-            let s = state.vf_stats(index)?;
-            // SAFETY: `out` is valid for writes.
-            unsafe {
-                (*out).rx_packets = s.rx_packets;
-                (*out).tx_packets = s.tx_packets;
-                (*out).rx_bytes = s.rx_bytes;
-                (*out).tx_bytes = s.tx_bytes;
-                (*out).broadcast = s.broadcast;
-                (*out).multicast = s.multicast;
-                (*out).rx_dropped = s.rx_dropped;
-                (*out).tx_dropped = s.tx_dropped;
-            }
-            Ok(0)
-        })
     }
 
     /// # Safety

@@ -5,6 +5,7 @@
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
 use super::{bindings, device::Device, skb::SkBuff};
+use core::marker::PhantomData;
 use kernel::{ffi::c_int, prelude::*, types::Opaque};
 
 /// The poll function type of a NAPI context.
@@ -228,28 +229,6 @@ impl Napi {
         }
     }
 
-    /// Ends a poll that did `work` (< budget) units of work. Returns `false`
-    /// if the context must keep polling (it was rescheduled meanwhile).
-    pub(crate) fn complete_done(&self, work: i32) -> bool {
-        // SAFETY: By the type invariant the context was added; only its poll
-        // function calls this.
-        unsafe { bindings::napi_complete_done(self.as_raw(), work) }
-    }
-
-    /// Hands a received frame to the stack: through GRO, unless the buffer
-    /// is shared or cloned (GRO could not merge it; veth skips it too).
-    pub(crate) fn gro_receive(&self, skb: SkBuff) {
-        if skb.is_shared_or_cloned() {
-            // SAFETY: The core takes over our reference to the buffer; we
-            // are in the context's poll (softirq).
-            unsafe { bindings::netif_receive_skb(skb.into_raw()) };
-            return;
-        }
-        // SAFETY: By the type invariant the context was added; the core takes
-        // over our reference to the buffer.
-        unsafe { bindings::svnic_napi_gro_receive(self.as_raw(), skb.into_raw()) };
-    }
-
     /// The device the context belongs to.
     pub(crate) fn dev(&self) -> &Device {
         // SAFETY: By the type invariant the context was added to a device,
@@ -261,6 +240,69 @@ impl Napi {
     pub(super) fn dev_raw(&self) -> *mut bindings::net_device {
         // SAFETY: By the type invariant the context was added to a device.
         unsafe { (*self.as_raw()).dev }
+    }
+}
+
+/// A running poll of a [`Napi`]: what only the poll function may do
+/// (complete the poll, hand frames to GRO) is done through it.
+///
+/// Made only by the poll trampoline, which lends it to the driver's poll
+/// for the duration of the call: it cannot be kept, nor reached from
+/// another context (it is neither `Send` nor `Sync`).
+///
+/// # Invariants
+///
+/// The core is running the poll function of `napi` on this CPU (softirq),
+/// for as long as this value lives.
+pub(crate) struct Poll<'a> {
+    napi: &'a Napi,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> Poll<'a> {
+    /// The poll of `napi`.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the poll function of `napi`, and the value does not
+    /// outlive the call.
+    pub(super) unsafe fn new(napi: &'a Napi) -> Self {
+        // INVARIANT: By the safety requirements.
+        Self {
+            napi,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The context being polled.
+    pub(crate) fn napi(&self) -> &'a Napi {
+        self.napi
+    }
+
+    /// The device the context belongs to.
+    pub(crate) fn dev(&self) -> &'a Device {
+        self.napi.dev()
+    }
+
+    /// Ends a poll that did `work` (< budget) units of work. Returns `false`
+    /// if the context must keep polling (it was rescheduled meanwhile).
+    pub(crate) fn complete_done(&self, work: i32) -> bool {
+        // SAFETY: By the type invariant this is the context's poll.
+        unsafe { bindings::napi_complete_done(self.napi.as_raw(), work) }
+    }
+
+    /// Hands a received frame to the stack: through GRO, unless the buffer
+    /// is shared or cloned (GRO could not merge it; veth skips it too).
+    pub(crate) fn gro_receive(&self, skb: SkBuff) {
+        if skb.is_shared_or_cloned() {
+            // SAFETY: The core takes over our reference to the buffer; by
+            // the type invariant we are in the context's poll (softirq).
+            unsafe { bindings::netif_receive_skb(skb.into_raw()) };
+            return;
+        }
+        // SAFETY: By the type invariant this is the context's poll; the core
+        // takes over our reference to the buffer.
+        unsafe { bindings::svnic_napi_gro_receive(self.napi.as_raw(), skb.into_raw()) };
     }
 }
 

@@ -11,16 +11,16 @@
 
 use super::{
     bindings,
-    device::Device,
+    device::{AddrLists, Device},
+    ether::{self, MacAddr},
     ethtool::EthtoolOps,
     flower::{self, ClsFlower},
-    napi::Napi,
+    napi::{Napi, Poll},
     skb::SkBuff,
 };
-use crate::ether::{self, MacAddr};
 use core::{marker::PhantomData, ptr};
 use kernel::{
-    error::{from_result, to_result},
+    error::{from_result, to_result, VTABLE_DEFAULT_ERROR},
     ffi::{c_char, c_int, c_uint, c_void},
     prelude::*,
     str::CString,
@@ -39,11 +39,12 @@ pub(crate) struct LinkStats {
 }
 
 /// The operations of a netdev.
+///
+/// The optional ones (`tx_timeout`, `phys_port_name`, `switch_id`,
+/// `flower`) are installed as the device's operations only when the driver
+/// implements them (`#[vtable]`'s `HAS_*` constants).
+#[vtable]
 pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
-    /// Whether the device offloads TC flower rules (`NETIF_F_HW_TC`, see
-    /// [`NetdevOps::flower`]).
-    const TC_OFFLOAD: bool = false;
-
     /// `ndo_open`, under RTNL.
     fn open(&self, dev: &Device) -> Result;
 
@@ -56,10 +57,10 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool);
 
     /// A NAPI poll of one of the state's contexts; returns the work done.
-    fn poll(&self, napi: &Napi, budget: i32) -> i32;
+    fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32;
 
-    /// `ndo_set_rx_mode`, under the device's address lock.
-    fn set_rx_mode(&self, dev: &Device);
+    /// `ndo_set_rx_mode`, with `addrs`, the device's address lists, locked.
+    fn set_rx_mode(&self, dev: &Device, addrs: &AddrLists<'_>);
 
     /// The MAC address changes from `old` to `new` (valid unicast), under
     /// RTNL, before it is committed. An error refuses the change.
@@ -70,8 +71,11 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
 
     /// The TX watchdog found TX queue `queue` stopped with no progress for
     /// `watchdog_timeo`: recover it. Timer (BH) context, with the queues
-    /// frozen.
-    fn tx_timeout(&self, _dev: &Device, _queue: u32) {}
+    /// frozen. Installed as `ndo_tx_timeout`, which arms the core's TX
+    /// watchdog, when implemented.
+    fn tx_timeout(&self, _dev: &Device, _queue: u32) {
+        build_error!(VTABLE_DEFAULT_ERROR)
+    }
 
     /// `ndo_get_stats64`.
     fn stats(&self, dev: &Device) -> LinkStats;
@@ -79,30 +83,31 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     /// `ndo_get_phys_port_name`: the device's port name on its switch
     /// (`p0`, `pf0vf1`), if it is a switch port (a representor). Under RTNL.
     fn phys_port_name(&self) -> Option<CString> {
-        None
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
     /// `ndo_get_port_parent_id`: the ID of the switch the device is a port
     /// of (`phys_switch_id`), if it is one. Under RTNL.
     fn switch_id(&self) -> Option<[u8; 8]> {
-        None
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 
-    /// A flower request on one of the device's ingress blocks (with
-    /// [`NetdevOps::TC_OFFLOAD`]). Under RTNL.
+    /// A flower request on one of the device's ingress blocks. A device
+    /// that implements it offloads TC flower rules (`NETIF_F_HW_TC`,
+    /// `ndo_setup_tc`). Under RTNL.
     fn flower(&self, _dev: &Device, _cls: &ClsFlower<'_>) -> Result {
-        Err(EOPNOTSUPP)
+        build_error!(VTABLE_DEFAULT_ERROR)
     }
 }
 
 /// Gives a device of driver `T` the features its operations call for
-/// (`NETIF_F_HW_TC` with [`NetdevOps::TC_OFFLOAD`]).
+/// (`NETIF_F_HW_TC` with [`NetdevOps::flower`]).
 ///
 /// # Safety
 ///
 /// `dev` is a valid device being set up (not registered).
 pub(super) unsafe fn setup_features<T: NetdevOps>(dev: *mut bindings::net_device) {
-    if T::TC_OFFLOAD {
+    if T::HAS_FLOWER {
         let tc = 1u64 << bindings::NETIF_F_HW_TC_BIT;
         // SAFETY: By the safety requirements we own `dev`'s setup.
         unsafe {
@@ -139,10 +144,26 @@ impl<L: Lookup> Trampolines<L> {
         ndo_set_mac_address: Some(Self::set_mac),
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         ndo_get_stats64: Some(Self::get_stats64),
-        ndo_tx_timeout: Some(Self::tx_timeout),
-        ndo_get_phys_port_name: Some(Self::get_phys_port_name),
-        ndo_get_port_parent_id: Some(Self::get_port_parent_id),
-        ndo_setup_tc: Some(Self::setup_tc),
+        ndo_tx_timeout: if L::Ops::HAS_TX_TIMEOUT {
+            Some(Self::tx_timeout)
+        } else {
+            None
+        },
+        ndo_get_phys_port_name: if L::Ops::HAS_PHYS_PORT_NAME {
+            Some(Self::get_phys_port_name)
+        } else {
+            None
+        },
+        ndo_get_port_parent_id: if L::Ops::HAS_SWITCH_ID {
+            Some(Self::get_port_parent_id)
+        } else {
+            None
+        },
+        ndo_setup_tc: if L::Ops::HAS_FLOWER {
+            Some(Self::setup_tc)
+        } else {
+            None
+        },
         // SAFETY: An all-zero `net_device_ops` is valid: every other
         // operation is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -157,9 +178,12 @@ impl<L: Lookup> Trampolines<L> {
         // SAFETY: The context was added with this function, so it is valid
         // and belongs to a device of this kind whose state outlives it.
         let napi = unsafe { Napi::from_raw(napi) };
+        // SAFETY: This is the context's poll function; the value lives for
+        // the call.
+        let poll = unsafe { Poll::new(napi) };
         // SAFETY: See above.
         match unsafe { L::find(napi.dev_raw()) } {
-            Some(ops) => ops.poll(napi, budget),
+            Some(ops) => ops.poll(&poll, budget),
             None => 0,
         }
     }
@@ -218,7 +242,10 @@ impl<L: Lookup> Trampolines<L> {
         // SAFETY: `dev` is ours and registered.
         if let Some(ops) = unsafe { L::find(dev) } {
             // SAFETY: As above.
-            ops.set_rx_mode(unsafe { Device::from_raw(dev) });
+            let dev = unsafe { Device::from_raw(dev) };
+            // SAFETY: The core holds the address list lock for the call.
+            let addrs = unsafe { AddrLists::new(dev) };
+            ops.set_rx_mode(dev, &addrs);
         }
     }
 
@@ -314,7 +341,7 @@ impl<L: Lookup> Trampolines<L> {
         kind: bindings::tc_setup_type,
         type_data: *mut c_void,
     ) -> c_int {
-        if !L::Ops::TC_OFFLOAD || kind != bindings::tc_setup_type_TC_SETUP_BLOCK {
+        if kind != bindings::tc_setup_type_TC_SETUP_BLOCK {
             return EOPNOTSUPP.to_errno();
         }
         // SAFETY: A block request's data is a `flow_block_offload`; the

@@ -4,13 +4,14 @@
 //!
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
 
-use super::bindings;
-use crate::{
-    ether::MacAddr,
-    vlan::{ETH_P_8021AD, ETH_P_8021Q},
-};
+use super::{bindings, ether::MacAddr};
 use core::ptr::NonNull;
 use kernel::{error::to_result, prelude::*};
+
+/// Ethertype (TPID) of an IEEE 802.1Q (C-VLAN) tag.
+pub(crate) const ETH_P_8021Q: u16 = 0x8100;
+/// Ethertype (TPID) of an IEEE 802.1ad (S-VLAN) tag.
+pub(crate) const ETH_P_8021AD: u16 = 0x88a8;
 
 /// What the switch needs of a frame's Ethernet header, parsed once.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,8 +117,8 @@ impl SkBuff {
     }
 
     /// The Ethernet addresses and the outer VLAN tag, read once for the
-    /// whole path of a frame through the switch; `None` as for
-    /// [`SkBuff::eth_dest`].
+    /// whole path of a frame through the switch; `None` if the buffer
+    /// has no whole Ethernet header at its MAC header.
     pub(crate) fn eth(&self) -> Option<EthHdr> {
         let h = self.eth_header()?;
         Some(EthHdr {
@@ -133,13 +134,6 @@ impl SkBuff {
         let skb = self.as_raw();
         // SAFETY: By the type invariant the buffer is valid.
         unsafe { bindings::svnic_skb_shared(skb) || bindings::svnic_skb_cloned(skb) }
-    }
-
-    /// Destination address of the Ethernet header; `None` if the buffer
-    /// has no whole Ethernet header at its MAC header.
-    pub(crate) fn eth_dest(&self) -> Option<MacAddr> {
-        let h = self.eth_header()?;
-        Some([h[0], h[1], h[2], h[3], h[4], h[5]])
     }
 
     /// The frame's outer VLAN tag as `(tpid, tci)` in host byte order, or

@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! What the PF and the VFs share of `ethtool -G` and `ethtool -C`: checking
-//! the values (with the extack message each refusal gets), resizing a
-//! locked ring, and kicking a queue's NAPI as coalescing decides.
+//! The settings of a queue that the PF, the VFs and the representors
+//! share: its ring size (`ethtool -G`) and its interrupt moderation
+//! (`ethtool -C`, adaptive with DIM): checking the values (with the extack
+//! message each refusal gets), making a new ring, and kicking the queue's
+//! NAPI as coalescing decides.
 
 use crate::{
     coalesce::{AtomicCoalesce, Coalesce, Kick, Refused, IDLE_MS},
     net::{
-        dim::Dim,
+        dim::{Dim, Direction},
+        ethtool::CoalesceParams,
         flower::jiffies,
-        link::ExtAck,
-        napi::{Napi, Timer},
+        napi::{Napi, Poll, Timer},
+        rtnl::ExtAck,
     },
     ring::{self, RING_SIZE_MAX},
 };
@@ -19,9 +22,6 @@ use kernel::{prelude::*, time::msecs_to_jiffies};
 
 /// Largest ring size, as `ethtool -g` reports it.
 pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
-
-/// A direction of a queue: which DIM profiles, which messages.
-pub(crate) use crate::net::dim::Direction as Dir;
 
 /// The moderation of one direction of a queue: the `ethtool -C` values,
 /// or, in adaptive mode, what DIM picks.
@@ -37,7 +37,7 @@ pub(crate) struct Moderation {
 
 impl Moderation {
     /// No coalescing, adaptive mode off.
-    pub(crate) fn new(dir: Dir) -> impl PinInit<Self> {
+    pub(crate) fn new(dir: Direction) -> impl PinInit<Self> {
         pin_init!(Self {
             fixed: AtomicCoalesce::new(Coalesce::OFF),
             adaptive: AtomicBool::new(false),
@@ -72,8 +72,13 @@ impl Moderation {
     }
 
     /// The `ethtool -C` values and whether adaptive mode is on.
-    pub(crate) fn configured(&self) -> (Coalesce, bool) {
-        (self.fixed.get(), self.adaptive.load(Relaxed))
+    pub(crate) fn params(&self) -> CoalesceParams {
+        let fixed = self.fixed.get();
+        CoalesceParams {
+            usecs: fixed.usecs(),
+            frames: fixed.frames(),
+            adaptive: self.adaptive.load(Relaxed),
+        }
     }
 
     /// `ethtool -C`.
@@ -84,11 +89,11 @@ impl Moderation {
 
     /// Feeds DIM the queue's cumulative counters `(polls, packets,
     /// bytes)`, read by `counters` only in adaptive mode. From the queue's
-    /// NAPI poll.
-    pub(crate) fn sample(&self, counters: impl FnOnce() -> (u64, u64, u64)) {
+    /// NAPI poll, `poll`.
+    pub(crate) fn sample(&self, poll: &Poll<'_>, counters: impl FnOnce() -> (u64, u64, u64)) {
         if self.adaptive.load(Relaxed) {
             let (polls, packets, bytes) = counters();
-            self.dim.sample(polls, packets, bytes);
+            self.dim.sample(poll, polls, packets, bytes);
         }
     }
 
@@ -137,15 +142,20 @@ pub(crate) fn new_ring<R>(
 }
 
 /// The coalescing `ethtool -C` asks for in direction `dir`.
-pub(crate) fn coalesce(dir: Dir, usecs: u32, frames: u32, extack: &ExtAck) -> Result<Coalesce> {
+pub(crate) fn coalesce(
+    dir: Direction,
+    usecs: u32,
+    frames: u32,
+    extack: &ExtAck,
+) -> Result<Coalesce> {
     Coalesce::new(usecs, frames).map_err(|why| {
         let msg = match (dir, why) {
-            (Dir::Rx, Refused::Usecs) => c"svnic: rx-usecs above 1000000",
-            (Dir::Rx, Refused::Frames) => c"svnic: rx-frames above 4096",
-            (Dir::Rx, Refused::BothZero) => c"svnic: rx-usecs and rx-frames cannot both be 0",
-            (Dir::Tx, Refused::Usecs) => c"svnic: tx-usecs above 1000000",
-            (Dir::Tx, Refused::Frames) => c"svnic: tx-frames above 4096",
-            (Dir::Tx, Refused::BothZero) => c"svnic: tx-usecs and tx-frames cannot both be 0",
+            (Direction::Rx, Refused::Usecs) => c"svnic: rx-usecs above 1000000",
+            (Direction::Rx, Refused::Frames) => c"svnic: rx-frames above 4096",
+            (Direction::Rx, Refused::BothZero) => c"svnic: rx-usecs and rx-frames cannot both be 0",
+            (Direction::Tx, Refused::Usecs) => c"svnic: tx-usecs above 1000000",
+            (Direction::Tx, Refused::Frames) => c"svnic: tx-frames above 4096",
+            (Direction::Tx, Refused::BothZero) => c"svnic: tx-usecs and tx-frames cannot both be 0",
         };
         extack.fail(EINVAL, msg)
     })
