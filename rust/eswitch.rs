@@ -74,8 +74,11 @@ use kernel::{
 /// A port of the switch other than the uplink (the PF, a VF, a VF's
 /// representor), as the switch sees it.
 pub(crate) trait SwitchPort: Send + Sync {
-    /// Its netdev.
-    fn dev(&self) -> &Device;
+    /// Its netdev's MAC address (`None` if the netdev is going away).
+    fn mac(&self) -> Option<MacAddr>;
+
+    /// Whether its netdev is `dev`.
+    fn is(&self, dev: &Device) -> bool;
 
     /// Its port VLAN: `None` for a trunk, a member of every VLAN.
     fn port_vlan(&self) -> Option<PortVlan> {
@@ -109,9 +112,11 @@ pub(crate) trait SwitchPort: Send + Sync {
     /// Kicks its poll, which a held delivery owes it (BH context).
     fn kick(&self) {}
 
-    /// The offloaded TC flower rules of its ingress, if it takes any (the
-    /// PF's, a representor's).
-    fn flows(&self) -> Option<&Flows> {
+    /// What the first offloaded TC flower rule of its ingress (the PF's,
+    /// a representor's) that `skb` (header `hdr`) matches does, counting
+    /// the frame in the rule's statistics; `None` if no rule matches (BH
+    /// context).
+    fn offloaded(&self, _hdr: &EthHdr, _skb: &SkBuff) -> Option<FlowAction> {
         None
     }
 }
@@ -182,7 +187,9 @@ impl Ports {
         let mut all = KVec::with_capacity(vfs.len() + 2, GFP_KERNEL)?;
         all.push(PortId::Uplink, GFP_KERNEL)?;
         if let Some(pf) = &pf {
-            fdb.add_unicast(&pf.dev().mac(), 0, PortId::Pf)?;
+            if let Some(mac) = pf.mac() {
+                fdb.add_unicast(&mac, 0, PortId::Pf)?;
+            }
             all.push(PortId::Pf, GFP_KERNEL)?;
         }
         for (i, vf) in vfs.iter().enumerate() {
@@ -191,7 +198,8 @@ impl Ports {
             let key = vf.port_vlan().map_or(0, |pv| pv.vid());
             // Two VFs given the same address: the first keeps it (the
             // second's own frames still reach the uplink).
-            match fdb.add_unicast(&vf.dev().mac(), key, PortId::Vf(index)) {
+            let Some(mac) = vf.mac() else { continue };
+            match fdb.add_unicast(&mac, key, PortId::Vf(index)) {
                 Ok(()) | Err(EEXIST) => {}
                 Err(e) => return Err(e),
             }
@@ -251,7 +259,7 @@ impl PortTable for Table<'_> {
     }
 
     fn mac(&self, port: PortId) -> Option<MacAddr> {
-        Some(self.ports.function(port)?.dev().mac())
+        self.ports.function(port)?.mac()
     }
 
     fn accepts_group(&self, port: PortId, group: &MacAddr) -> bool {
@@ -406,7 +414,7 @@ impl Eswitch {
     pub(crate) fn vf_mac(&self, index: u16) -> Option<MacAddr> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        Some(ports.function(PortId::Vf(index))?.dev().mac())
+        ports.function(PortId::Vf(index))?.mac()
     }
 
     /// The port that redirecting to `dev` sends to: the uplink for the PF
@@ -414,10 +422,10 @@ impl Eswitch {
     fn port_of(&self, dev: &Device) -> Option<PortId> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
-        if ports.pf.as_ref().is_some_and(|pf| pf.dev().is(dev)) {
+        if ports.pf.as_ref().is_some_and(|pf| pf.is(dev)) {
             return Some(PortId::Uplink);
         }
-        let i = ports.reps.iter().position(|r| r.dev().is(dev))?;
+        let i = ports.reps.iter().position(|r| r.is(dev))?;
         u16::try_from(i).ok().map(PortId::Vf)
     }
 
@@ -626,7 +634,7 @@ impl Eswitch {
             // An offloaded rule of the representor, else up the
             // representor: the slow path.
             if let Some(rep) = ports.reps.get(usize::from(index)) {
-                match rep.flows().and_then(|f| f.decide(hdr, &skb)) {
+                match rep.offloaded(hdr, &skb) {
                     Some(FlowAction::Drop) => {}
                     Some(FlowAction::Redirect(port)) => {
                         self.deliver_filtered(ports, port, hdr, skb)
@@ -690,8 +698,7 @@ impl Eswitch {
         };
         if ports.switchdev {
             // An offloaded rule of the PF, else up the uplink representor.
-            let pf = ports.pf.as_ref().and_then(|pf| pf.flows());
-            match pf.and_then(|flows| flows.decide(&hdr, &skb)) {
+            match ports.pf.as_ref().and_then(|pf| pf.offloaded(&hdr, &skb)) {
                 Some(FlowAction::Drop) => {}
                 Some(FlowAction::Redirect(port)) => self.deliver_filtered(ports, port, &hdr, skb),
                 None => self.deliver(ports, PortId::Pf, &hdr, skb),

@@ -19,7 +19,7 @@ use crate::{
         ether::MacAddr,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         flower::ClsFlower,
-        link::{self, LinkRef, NewLink, RxAction, Sriov},
+        link::{self, NewLink, RcuLink, RxAction, Sriov},
         napi::Poll,
         netdev::{DevRef, Standalone},
         ops::{LinkStats, NetdevOps},
@@ -77,7 +77,8 @@ pub(crate) struct Pf {
     flows: Flows,
     #[pin]
     vfs: Mutex<VfSet>,
-    /// The PF's own reference as a port of its switch (until teardown).
+    /// The PF as a port of its switch, which does not keep it alive (until
+    /// teardown).
     #[pin]
     me: Mutex<Option<PortRef>>,
     total_vfs: u16,
@@ -534,10 +535,9 @@ impl link::Driver for Pf {
         }? Error))
     }
 
-    fn registered(&self, rtnl: &Rtnl, me: LinkRef<Self>) {
+    fn registered(&self, rtnl: &Rtnl, me: Arc<RcuLink<Self>>) {
         self.link_mbps(rtnl);
-        // Without memory for it the PF is not a port of its switch.
-        *self.me.lock() = Arc::new(me, GFP_KERNEL).ok().map(|me| me as PortRef);
+        *self.me.lock() = Some(me);
         let vfs = self.vfs.lock();
         let _ = self.publish(&vfs);
     }

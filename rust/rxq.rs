@@ -8,12 +8,13 @@
 use crate::{
     coalesce::{Coalesce, Kick},
     eswitch::SwitchPort,
-    flower::Flows,
+    flower::{FlowAction, Flows},
     net::{
         device::Device,
         dim::Direction,
         ether::{self, MacAddr},
         ethtool::{CoalesceParams, RingParams},
+        link::{Driver, RcuLink},
         napi::{bh_disabled, Napi, Poll, Timer},
         netdev::DevRef,
         ops::{Lookup, NetdevOps},
@@ -25,7 +26,7 @@ use crate::{
     ring::RING_SIZE_DEFAULT,
     stats::{Counters, Stat},
 };
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::rcu};
 
 /// Queues `skb`, for `dst` and switched to `dev`, on `ring` and schedules
 /// `napi` as coalescing `coal` says. Counts it in `stats` (received, or
@@ -238,14 +239,18 @@ pub(crate) trait RxPortOwner: NetdevOps {
     fn flows(&self) -> &Flows;
 }
 
-/// The switch's view of the PF and the representors: frames go to their
-/// RX ring, unfiltered.
+/// The switch's view of a representor: frames go to its RX ring,
+/// unfiltered.
 impl<L: Lookup> SwitchPort for DevRef<L>
 where
     L::Ops: RxPortOwner,
 {
-    fn dev(&self) -> &Device {
-        DevRef::dev(self)
+    fn mac(&self) -> Option<MacAddr> {
+        Some(DevRef::dev(self).mac())
+    }
+
+    fn is(&self, dev: &Device) -> bool {
+        DevRef::dev(self).is(dev)
     }
 
     fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
@@ -263,7 +268,41 @@ where
         }
     }
 
-    fn flows(&self) -> Option<&Flows> {
-        self.state().map(RxPortOwner::flows)
+    fn offloaded(&self, hdr: &EthHdr, skb: &SkBuff) -> Option<FlowAction> {
+        self.state()?.flows().decide(hdr, skb)
+    }
+}
+
+/// The switch's view of the PF, which it reaches without holding it (the
+/// PF owns the switch): as a representor's, while the PF is registered.
+impl<T: Driver + RxPortOwner> SwitchPort for RcuLink<T> {
+    fn mac(&self) -> Option<MacAddr> {
+        let guard = rcu::read_lock();
+        self.get(&guard).map(|(dev, _)| dev.mac())
+    }
+
+    fn is(&self, dev: &Device) -> bool {
+        let guard = rcu::read_lock();
+        self.get(&guard).is_some_and(|(me, _)| me.is(dev))
+    }
+
+    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+        let guard = rcu::read_lock();
+        match self.get(&guard) {
+            Some((dev, owner)) => owner.rx_port().receive(dev, &hdr.dst, skb, hold),
+            None => false,
+        }
+    }
+
+    fn kick(&self) {
+        let guard = rcu::read_lock();
+        if let Some((_, owner)) = self.get(&guard) {
+            owner.rx_port().kick();
+        }
+    }
+
+    fn offloaded(&self, hdr: &EthHdr, skb: &SkBuff) -> Option<FlowAction> {
+        let guard = rcu::read_lock();
+        self.get(&guard)?.1.flows().decide(hdr, skb)
     }
 }

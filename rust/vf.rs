@@ -866,8 +866,12 @@ impl NetdevOps for Vf {
 
 /// The switch's view of a VF.
 impl SwitchPort for DevRef<Standalone<Vf>> {
-    fn dev(&self) -> &Device {
-        DevRef::dev(self)
+    fn mac(&self) -> Option<MacAddr> {
+        Some(DevRef::dev(self).mac())
+    }
+
+    fn is(&self, dev: &Device) -> bool {
+        DevRef::dev(self).is(dev)
     }
 
     fn port_vlan(&self) -> Option<PortVlan> {

@@ -42,7 +42,7 @@ use super::{
 use core::{
     marker::PhantomData,
     ptr,
-    sync::atomic::{AtomicBool, AtomicU32, Ordering},
+    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
 };
 
 /// The extack message for an uplink that already has a receive handler.
@@ -55,7 +55,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     str::CString,
-    sync::{Mutex, SetOnce},
+    sync::{rcu, Arc, Mutex, SetOnce},
     types::{ForeignOwnable, Opaque},
 };
 
@@ -76,13 +76,14 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
     /// `uplink`. `dev` is not registered yet. Called under RTNL.
     fn new(dev: &Device, uplink: &Device, ctx: &NewLink<'_>) -> Result<impl PinInit<Self, Error>>;
 
-    /// The device is registered and bound to its uplink; `me` is a
-    /// reference to it the driver may keep until [`Driver::teardown`].
+    /// The device is registered and bound to its uplink; `me` reaches it
+    /// under RCU without keeping it alive, until its unregistration begins.
     /// Under RTNL.
-    fn registered(&self, rtnl: &Rtnl, me: LinkRef<Self>);
+    fn registered(&self, rtnl: &Rtnl, me: Arc<RcuLink<Self>>);
 
-    /// The device is being unregistered: drop every reference to devices
-    /// of svnic (VFs, `me`) and unregister the VFs. Under RTNL.
+    /// The device is being unregistered (`me` reaches it no longer): drop
+    /// every reference to devices of svnic (VFs) and unregister the VFs.
+    /// Under RTNL.
     fn teardown(&self);
 
     /// The uplink's carrier or state changed. Under RTNL.
@@ -135,8 +136,41 @@ pub(crate) struct NewLink<'a> {
     pub(crate) name: &'a CStr,
 }
 
-/// A counted reference to a link device of type `T`.
-pub(crate) type LinkRef<T> = DevRef<Port<T>>;
+/// A non-owning reference to a link device of type `T` and its state, for
+/// RCU readers, like veth's `peer` pointer: it keeps nothing alive, so an
+/// object the device owns (a switch it shares with its VFs) may hold it
+/// without a reference cycle. [`RcuLink::get`] gives the device within an
+/// RCU read-side critical section, until its unregistration begins: the
+/// layer clears the pointer in `ndo_uninit`, and the core frees the device
+/// only after the RCU grace period that follows (`synchronize_net` in
+/// `unregister_netdevice_many_notify`).
+///
+/// # Invariants
+///
+/// `dev` is null or a registered device of link type `T` whose state is
+/// set; once set to null it stays null, and a non-null value stays valid
+/// until an RCU grace period after it is cleared.
+pub(crate) struct RcuLink<T: Driver> {
+    dev: AtomicPtr<bindings::net_device>,
+    _p: PhantomData<T>,
+}
+
+impl<T: Driver> RcuLink<T> {
+    /// The device and its state, unless it is being unregistered, for as
+    /// long as `_guard` holds the RCU read lock.
+    pub(crate) fn get<'g>(&self, _guard: &'g rcu::Guard) -> Option<(&'g Device, &'g T)> {
+        let dev = self.dev.load(Ordering::Acquire);
+        if dev.is_null() {
+            return None;
+        }
+        // SAFETY: By the type invariant `dev` is a registered device of
+        // ours, valid until a grace period after it is cleared, which the
+        // RCU read lock that `_guard` proves holds off.
+        let port = unsafe { port::<T>(dev) }?;
+        // SAFETY: As above.
+        Some((unsafe { Device::from_raw(dev) }, &port.state))
+    }
+}
 
 /// What [`Driver::set_num_vfs`] may do with the device model.
 pub(crate) struct Sriov<'a, T: Driver> {
@@ -234,6 +268,8 @@ pub(crate) struct Port<T: Driver> {
     upper_linked: AtomicBool,
     /// Registered and not yet being unregistered.
     live: AtomicBool,
+    /// The device, for RCU readers while `live` (given to the driver).
+    link: Arc<RcuLink<T>>,
     /// Number of the PF's device on the bus (`svnicN`).
     id: u32,
     /// The service task: queued while `live`, cancelled by `ndo_uninit`.
@@ -595,6 +631,14 @@ impl<T: Driver> Adapter<T> {
                 name: &name,
             };
             let init = T::new(this, uplink, &ctx)?;
+            // INVARIANT: null until the device is registered with its state.
+            let link = Arc::new(
+                RcuLink {
+                    dev: AtomicPtr::new(ptr::null_mut()),
+                    _p: PhantomData,
+                },
+                GFP_KERNEL,
+            )?;
             let boxed = KBox::pin_init(
                 try_pin_init!(Port::<T> {
                     vf_ports <- new_mutex!(KVec::new(), "svnic_vf_ports"),
@@ -607,6 +651,7 @@ impl<T: Driver> Adapter<T> {
                     rx_handler: AtomicBool::new(false),
                     upper_linked: AtomicBool::new(false),
                     live: AtomicBool::new(false),
+                    link,
                     id,
                     service <- Port::<T>::service_init(),
                 }? Error),
@@ -643,9 +688,11 @@ impl<T: Driver> Adapter<T> {
                 return Err(extack.fail(e, c"svnic: cannot register the PF's devlink instance"));
             }
             port.live.store(true, Ordering::Relaxed);
-            // SAFETY: Registered, state set; `newlink` runs under RTNL.
-            let (me, rtnl) = unsafe { (DevRef::new(dev), Rtnl::assume_held()) };
-            port.state.registered(rtnl, me);
+            // INVARIANT: registered, state set; `ndo_uninit` clears it.
+            port.link.dev.store(dev, Ordering::Release);
+            // SAFETY: `newlink` runs under RTNL.
+            let rtnl = unsafe { Rtnl::assume_held() };
+            port.state.registered(rtnl, port.link.clone());
             port.service_queue(SERVICE_PERIOD_MS);
             Ok(0)
         })
@@ -657,6 +704,9 @@ impl<T: Driver> Adapter<T> {
     unsafe extern "C" fn uninit_callback(dev: *mut bindings::net_device) {
         // SAFETY: `dev` is ours and its destructor has not run.
         if let Some(p) = unsafe { port::<T>(dev) } {
+            // INVARIANT: cleared for good; the core waits for a grace
+            // period before it frees the device.
+            p.link.dev.store(ptr::null_mut(), Ordering::Release);
             if p.live.swap(false, Ordering::Relaxed) {
                 // SAFETY: Initialised with the port. The work never waits
                 // for RTNL (held here), so this cannot deadlock; once it
