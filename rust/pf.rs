@@ -15,13 +15,13 @@ use crate::{
     flower::Flows,
     net::{
         device::{AddrLists, Device, DeviceRef},
-        devlink::{Devlink, DevlinkOps, EswitchMode, Fmsg, HealthOps, PortOps},
+        devlink::{Devlink, DevlinkOps, DevlinkPortOps, EswitchMode, Fmsg, HealthOps},
         ether::MacAddr,
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         flower::ClsFlower,
         link::{self, NewLink, RcuLink, RxAction, Sriov},
         napi::Poll,
-        netdev::{DevRef, Standalone},
+        netdev::{DevRef, DriverNetdev},
         ops::{LinkStats, NetdevOps},
         rtnl::{ExtAck, Rtnl},
         skb::SkBuff,
@@ -30,7 +30,7 @@ use crate::{
     },
     rate,
     rep::Rep,
-    rxq::{RxPort, RxPortOwner},
+    rxq::{RxQueue, RxQueueOwner},
     stats::STAT_NAMES,
     vf::Vf,
     vlan::{PortVlan, VlanProto},
@@ -46,10 +46,10 @@ use kernel::{
 };
 
 /// A reference to a VF netdev.
-type VfRef = DevRef<Standalone<Vf>>;
+type VfRef = DevRef<DriverNetdev<Vf>>;
 
 /// A reference to a representor netdev.
-type RepRef = DevRef<Standalone<Rep>>;
+type RepRef = DevRef<DriverNetdev<Rep>>;
 
 /// The VFs of a PF: representors (switchdev mode), netdevs and their
 /// parent devices, index = VF number.
@@ -71,7 +71,7 @@ pub(crate) struct Pf {
     esw: Arc<Eswitch>,
     /// The receive side and the counters.
     #[pin]
-    port: RxPort,
+    rxq: RxQueue,
     /// The offloaded rules of its ingress (switchdev mode): for the
     /// uplink's frames.
     flows: Flows,
@@ -109,9 +109,9 @@ const RATE_REFUSED: &CStr =
 
 /// The switch sees the PF, the host's port (the uplink's representor in
 /// switchdev mode), through its receive side.
-impl RxPortOwner for Pf {
-    fn rx_port(&self) -> &RxPort {
-        &self.port
+impl RxQueueOwner for Pf {
+    fn rx_queue(&self) -> &RxQueue {
+        &self.rxq
     }
 
     fn flows(&self) -> &Flows {
@@ -305,13 +305,13 @@ impl Pf {
 impl NetdevOps for Pf {
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
-        self.port.open();
+        self.rxq.open();
         dev.transfer_operstate(self.uplink());
         Ok(())
     }
 
     fn stop(&self, dev: &Device) {
-        self.port.stop();
+        self.rxq.stop();
         self.uplink().unsync_addr_lists(dev);
         if self.uc_added.swap(false, Relaxed) {
             let _ = self.uplink().uc_del(&dev.mac());
@@ -320,12 +320,12 @@ impl NetdevOps for Pf {
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
         let len = u64::from(skb.len());
-        self.port.stats.tx(len);
+        self.rxq.stats.tx(len);
         self.esw.tx_from_pf(skb);
     }
 
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
-        self.port.poll(poll, budget)
+        self.rxq.poll(poll, budget)
     }
 
     fn set_rx_mode(&self, _dev: &Device, addrs: &AddrLists<'_>) {
@@ -355,7 +355,7 @@ impl NetdevOps for Pf {
     }
 
     fn stats(&self, _dev: &Device) -> LinkStats {
-        self.port.stats.link_stats()
+        self.rxq.stats.link_stats()
     }
 
     // In switchdev mode the PF is the uplink representor.
@@ -381,15 +381,15 @@ impl EthtoolOps for Pf {
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
-        self.port.rings()
+        self.rxq.rings()
     }
 
     fn set_rings(&self, _dev: &Device, rx: u32, _tx: u32, extack: &ExtAck) -> Result {
-        self.port.set_rings(rx, || self.faults.ring_alloc(), extack)
+        self.rxq.set_rings(rx, || self.faults.ring_alloc(), extack)
     }
 
     fn rx_coalesce(&self) -> CoalesceParams {
-        self.port.coalesce()
+        self.rxq.coalesce()
     }
 
     fn set_coalesce(
@@ -399,11 +399,11 @@ impl EthtoolOps for Pf {
         _tx: Option<CoalesceParams>,
         extack: &ExtAck,
     ) -> Result {
-        self.port.set_coalesce(rx, extack)
+        self.rxq.set_coalesce(rx, extack)
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
-        self.port.ethtool_stats(out);
+        self.rxq.ethtool_stats(out);
     }
 }
 
@@ -442,7 +442,7 @@ impl DevlinkOps for Pf {
     }
 }
 
-impl PortOps for Pf {
+impl DevlinkPortOps for Pf {
     // Not through the VF lock: the core asks while the VF is being made
     // (the port's and the representor's registration notify), and the
     // lock is held then.
@@ -520,7 +520,7 @@ impl link::Driver for Pf {
         };
         Ok(try_pin_init!(Self {
             esw,
-            port <- RxPort::new(link::new_napi::<Self>(dev))?,
+            rxq <- RxQueue::new(link::new_napi::<Self>(dev))?,
             flows: Flows::new()?,
             vfs <- new_mutex!(vfs, "svnic_pf_vfs"),
             me <- new_mutex!(None, "svnic_pf_me"),

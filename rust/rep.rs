@@ -21,12 +21,12 @@ use crate::{
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         flower::ClsFlower,
         napi::Poll,
-        netdev::Standalone,
+        netdev::DriverNetdev,
         ops::{LinkStats, NetdevOps},
         rtnl::ExtAck,
         skb::SkBuff,
     },
-    rxq::{RxPort, RxPortOwner},
+    rxq::{RxQueue, RxQueueOwner},
     stats::STAT_NAMES,
 };
 use kernel::{prelude::*, sync::Arc};
@@ -38,7 +38,7 @@ pub(crate) struct Rep {
     index: u16,
     esw: Arc<Eswitch>,
     #[pin]
-    port: RxPort,
+    rxq: RxQueue,
     /// The offloaded rules of its ingress: for the VF's frames.
     flows: Flows,
 }
@@ -50,12 +50,12 @@ impl Rep {
         index: u16,
         esw: Arc<Eswitch>,
     ) -> Result<impl PinInit<Self, Error> + use<>> {
-        let port = RxPort::new(Standalone::<Self>::new_napi(dev))?;
+        let rxq = RxQueue::new(DriverNetdev::<Self>::new_napi(dev))?;
         let flows = Flows::new()?;
         Ok(try_pin_init!(Self {
             index,
             esw,
-            port <- port,
+            rxq <- rxq,
             flows,
         }? Error))
     }
@@ -63,9 +63,9 @@ impl Rep {
 
 /// The switch sees a representor, to which what VF `index` transmitted
 /// is delivered, through its receive side.
-impl RxPortOwner for Rep {
-    fn rx_port(&self) -> &RxPort {
-        &self.port
+impl RxQueueOwner for Rep {
+    fn rx_queue(&self) -> &RxQueue {
+        &self.rxq
     }
 
     fn flows(&self) -> &Flows {
@@ -76,21 +76,21 @@ impl RxPortOwner for Rep {
 #[vtable]
 impl NetdevOps for Rep {
     fn open(&self, _dev: &Device) -> Result {
-        self.port.open();
+        self.rxq.open();
         Ok(())
     }
 
     fn stop(&self, _dev: &Device) {
-        self.port.stop();
+        self.rxq.stop();
     }
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
-        self.port.stats.tx(u64::from(skb.len()));
+        self.rxq.stats.tx(u64::from(skb.len()));
         self.esw.tx_from_rep(self.index, skb);
     }
 
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
-        self.port.poll(poll, budget)
+        self.rxq.poll(poll, budget)
     }
 
     // A representor is a switch port: it forwards whatever it is given.
@@ -101,7 +101,7 @@ impl NetdevOps for Rep {
     }
 
     fn stats(&self, _dev: &Device) -> LinkStats {
-        self.port.stats.link_stats()
+        self.rxq.stats.link_stats()
     }
 
     // The port name (`pf0vfN`) and switch ID come from the VF's devlink
@@ -118,15 +118,15 @@ impl EthtoolOps for Rep {
     const STAT_NAMES: &'static [&'static CStr] = STAT_NAMES;
 
     fn rings(&self) -> RingParams {
-        self.port.rings()
+        self.rxq.rings()
     }
 
     fn set_rings(&self, _dev: &Device, rx: u32, _tx: u32, extack: &ExtAck) -> Result {
-        self.port.set_rings(rx, || Ok(()), extack)
+        self.rxq.set_rings(rx, || Ok(()), extack)
     }
 
     fn rx_coalesce(&self) -> CoalesceParams {
-        self.port.coalesce()
+        self.rxq.coalesce()
     }
 
     fn set_coalesce(
@@ -136,10 +136,10 @@ impl EthtoolOps for Rep {
         _tx: Option<CoalesceParams>,
         extack: &ExtAck,
     ) -> Result {
-        self.port.set_coalesce(rx, extack)
+        self.rxq.set_coalesce(rx, extack)
     }
 
     fn ethtool_stats(&self, out: &mut [u64]) {
-        self.port.ethtool_stats(out);
+        self.rxq.ethtool_stats(out);
     }
 }

@@ -103,7 +103,7 @@ pub(crate) fn new_slots(
 /// so has no TX ring: the PF and the representors. One RX ring drained by
 /// one NAPI context, with RX coalescing; the port's counters.
 #[pin_data]
-pub(crate) struct RxPort {
+pub(crate) struct RxQueue {
     #[pin]
     ring: RxRing,
     #[pin]
@@ -114,7 +114,7 @@ pub(crate) struct RxPort {
     pub(crate) stats: Counters,
 }
 
-impl RxPort {
+impl RxQueue {
     /// A port with an RX ring of the default size and NAPI context `napi`.
     pub(crate) fn new(napi: impl PinInit<Napi>) -> Result<impl PinInit<Self, Error>> {
         let ring = RxRing::new(RING_SIZE_DEFAULT)?;
@@ -229,11 +229,11 @@ impl RxPort {
     }
 }
 
-/// A device whose receive side is an [`RxPort`] and whose ingress takes
+/// A device whose receive side is an [`RxQueue`] and whose ingress takes
 /// offloaded flower rules: the PF and the representors.
-pub(crate) trait RxPortOwner: NetdevOps {
+pub(crate) trait RxQueueOwner: NetdevOps {
     /// Its receive side.
-    fn rx_port(&self) -> &RxPort;
+    fn rx_queue(&self) -> &RxQueue;
 
     /// The offloaded rules of its ingress.
     fn flows(&self) -> &Flows;
@@ -243,7 +243,7 @@ pub(crate) trait RxPortOwner: NetdevOps {
 /// unfiltered.
 impl<L: Lookup> SwitchPort for DevRef<L>
 where
-    L::Ops: RxPortOwner,
+    L::Ops: RxQueueOwner,
 {
     fn mac(&self) -> Option<MacAddr> {
         Some(DevRef::dev(self).mac())
@@ -256,7 +256,7 @@ where
     fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         match self.state() {
             Some(owner) => owner
-                .rx_port()
+                .rx_queue()
                 .receive(DevRef::dev(self), &hdr.dst, skb, hold),
             None => false,
         }
@@ -264,7 +264,7 @@ where
 
     fn kick(&self) {
         if let Some(owner) = self.state() {
-            owner.rx_port().kick();
+            owner.rx_queue().kick();
         }
     }
 
@@ -275,7 +275,7 @@ where
 
 /// The switch's view of the PF, which it reaches without holding it (the
 /// PF owns the switch): as a representor's, while the PF is registered.
-impl<T: Driver + RxPortOwner> SwitchPort for RcuLink<T> {
+impl<T: Driver + RxQueueOwner> SwitchPort for RcuLink<T> {
     fn mac(&self) -> Option<MacAddr> {
         let guard = rcu::read_lock();
         self.get(&guard).map(|(dev, _)| dev.mac())
@@ -289,7 +289,7 @@ impl<T: Driver + RxPortOwner> SwitchPort for RcuLink<T> {
     fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         let guard = rcu::read_lock();
         match self.get(&guard) {
-            Some((dev, owner)) => owner.rx_port().receive(dev, &hdr.dst, skb, hold),
+            Some((dev, owner)) => owner.rx_queue().receive(dev, &hdr.dst, skb, hold),
             None => false,
         }
     }
@@ -297,7 +297,7 @@ impl<T: Driver + RxPortOwner> SwitchPort for RcuLink<T> {
     fn kick(&self) {
         let guard = rcu::read_lock();
         if let Some((_, owner)) = self.get(&guard) {
-            owner.rx_port().kick();
+            owner.rx_queue().kick();
         }
     }
 

@@ -43,7 +43,7 @@ use crate::{
         ethtool::{CoalesceParams, EthtoolOps, RingParams},
         lock::{new_spinlock_bh, SpinLockBh},
         napi::{bh_disabled, Napi, Poll, Timer},
-        netdev::{DevRef, Standalone},
+        netdev::{DevRef, DriverNetdev},
         ops::{LinkStats, NetdevOps},
         rtnl::ExtAck,
         rtnl::Rtnl,
@@ -154,7 +154,7 @@ impl Vf {
         let tx = Ring::new(RING_SIZE_DEFAULT)?;
         pf_faults.ring_alloc()?;
         let rx = RxRing::new(RING_SIZE_DEFAULT)?;
-        let napi = Standalone::<Self>::new_napi(dev);
+        let napi = DriverNetdev::<Self>::new_napi(dev);
         Ok(try_pin_init!(Self {
             index,
             esw,
@@ -865,7 +865,7 @@ impl NetdevOps for Vf {
 }
 
 /// The switch's view of a VF.
-impl SwitchPort for DevRef<Standalone<Vf>> {
+impl SwitchPort for DevRef<DriverNetdev<Vf>> {
     fn mac(&self) -> Option<MacAddr> {
         Some(DevRef::dev(self).mac())
     }

@@ -7,15 +7,15 @@
 //! C header: [`include/net/devlink.h`](srctree/include/net/devlink.h).
 //!
 //! A PF's driver implements one trait per C operations table:
-//! [`DevlinkOps`] for the instance (`devlink_ops`), [`PortOps`] for its
+//! [`DevlinkOps`] for the instance (`devlink_ops`), [`DevlinkPortOps`] for its
 //! VFs' ports, their functions and rate leaves (`devlink_port_ops` and the
 //! rate operations), [`HealthOps`] for the `tx` reporter
 //! (`devlink_health_reporter_ops`). [`Devlink`] owns the instance and its
 //! reporter. In switchdev mode each VF has a devlink port ([`VfPort`],
 //! flavour `pcivf`, index VF + 1) linked to its representor, whose port
 //! function reports the VF's MAC address, and a rate leaf whose `tx_share`
-//! and `tx_max` go to [`PortOps::set_vf_tx_share`] and
-//! [`PortOps::set_vf_tx_max`]. The devlink core calls the operations with the
+//! and `tx_max` go to [`DevlinkPortOps::set_vf_tx_share`] and
+//! [`DevlinkPortOps::set_vf_tx_max`]. The devlink core calls the operations with the
 //! instance's lock held, and so do [`Devlink::report_tx_timeout`]'s
 //! recovery and dump. Lock order: RTNL, then the devlink instance lock,
 //! then the driver's own locks; an operation never takes RTNL.
@@ -62,10 +62,10 @@ impl EswitchMode {
 }
 
 /// What a PF's driver does for its devlink instance (`devlink_ops`), with
-/// its ports ([`PortOps`]) and its `tx` health reporter ([`HealthOps`]).
+/// its ports ([`DevlinkPortOps`]) and its `tx` health reporter ([`HealthOps`]).
 /// Every operation of the three runs in process context with the
 /// instance's lock held, and must not take RTNL.
-pub(crate) trait DevlinkOps: PortOps + HealthOps + Send + Sync + 'static {
+pub(crate) trait DevlinkOps: DevlinkPortOps + HealthOps + Send + Sync + 'static {
     /// `devlink dev eswitch show`.
     fn eswitch_mode(&self) -> EswitchMode;
 
@@ -90,7 +90,7 @@ pub(crate) trait HealthOps {
 /// The operations of the VFs' devlink ports: their functions
 /// (`devlink_port_ops`) and rate leaves (the rate operations of
 /// `devlink_ops`).
-pub(crate) trait PortOps {
+pub(crate) trait DevlinkPortOps {
     /// The MAC address of VF `vf` (`devlink port show`: `function hw_addr`;
     /// EOPNOTSUPP leaves it out). Also called while `sriov_numvfs` is being
     /// written, from the port's and representor's registration: must not
@@ -99,7 +99,7 @@ pub(crate) trait PortOps {
 
     /// Whether VF `vf`'s function is active (`devlink port show`:
     /// `function state`; EOPNOTSUPP leaves it out). Also called while
-    /// `sriov_numvfs` is being written: as [`PortOps::vf_hw_addr`].
+    /// `sriov_numvfs` is being written: as [`DevlinkPortOps::vf_hw_addr`].
     fn vf_fn_active(&self, vf: u16) -> Result<bool>;
 
     /// `devlink port function set DEV/N state active|inactive`.

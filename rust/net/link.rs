@@ -32,7 +32,7 @@ use super::{
     device::{Device, DeviceRef},
     devlink::{DevlGuard, Devlink, DevlinkOps, VfPort},
     napi::Napi,
-    netdev::{DevRef, Parent, Standalone},
+    netdev::{DevRef, DriverNetdev, Parent},
     ops::{Lookup, NetdevOps, Trampolines},
     rtnl::{ExtAck, Rtnl},
     skb::SkBuff,
@@ -166,7 +166,7 @@ impl<T: Driver> RcuLink<T> {
         // SAFETY: By the type invariant `dev` is a registered device of
         // ours, valid until a grace period after it is cleared, which the
         // RCU read lock that `_guard` proves holds off.
-        let port = unsafe { port::<T>(dev) }?;
+        let port = unsafe { link_dev::<T>(dev) }?;
         // SAFETY: As above.
         Some((unsafe { Device::from_raw(dev) }, &port.state))
     }
@@ -174,7 +174,7 @@ impl<T: Driver> RcuLink<T> {
 
 /// What [`Driver::set_num_vfs`] may do with the device model.
 pub(crate) struct Sriov<'a, T: Driver> {
-    port: &'a Port<T>,
+    port: &'a LinkDev<T>,
     devlink: &'a Devlink<T>,
     /// The instance lock of `devlink`, held.
     guard: &'a DevlGuard<'a>,
@@ -204,12 +204,12 @@ impl<T: Driver> Sriov<'_, T> {
         index: u16,
         parent: &VfDevice,
         init: impl FnOnce(&Device) -> Result<I>,
-    ) -> Result<DevRef<Standalone<V>>> {
+    ) -> Result<DevRef<DriverNetdev<V>>> {
         let mut name = CString::try_from_fmt(fmt!("{}v{}", self.port.dev().name(), index))?;
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
             name = CString::try_from_fmt(fmt!("vf%d"))?;
         }
-        Standalone::<V>::register(&name, Parent::Vf(parent), self.port.dev(), None, init)
+        DriverNetdev::<V>::register(&name, Parent::Vf(parent), self.port.dev(), None, init)
     }
 
     /// Registers the representor netdev of VF `index` on the PF's device,
@@ -222,7 +222,7 @@ impl<T: Driver> Sriov<'_, T> {
         index: u16,
         switch_id: &[u8; 8],
         init: impl FnOnce(&Device) -> Result<I>,
-    ) -> Result<DevRef<Standalone<R>>> {
+    ) -> Result<DevRef<DriverNetdev<R>>> {
         let pf = self.port.pf_dev.as_ref().ok_or(ENODEV)?;
         let mut name = CString::try_from_fmt(fmt!("{}r{}", self.port.dev().name(), index))?;
         if name.to_bytes().len() >= bindings::IFNAMSIZ as usize {
@@ -230,7 +230,7 @@ impl<T: Driver> Sriov<'_, T> {
         }
         let port = self.devlink.new_vf_port(self.guard, index, switch_id)?;
         let rep =
-            Standalone::<R>::register(&name, Parent::Pf(pf), self.port.dev(), Some(&port), init);
+            DriverNetdev::<R>::register(&name, Parent::Pf(pf), self.port.dev(), Some(&port), init);
         // Kept (registered) even if the netdev failed: dropped with the rest.
         self.port.vf_ports.lock().push(port, GFP_KERNEL)?;
         rep
@@ -251,7 +251,7 @@ impl<T: Driver> Sriov<'_, T> {
 /// Fields drop in declaration order: the state (and its VF devices) goes
 /// before the PF device, its parent.
 #[pin_data]
-pub(crate) struct Port<T: Driver> {
+pub(crate) struct LinkDev<T: Driver> {
     /// The devlink ports of the VFs (switchdev mode), changed and emptied
     /// under the instance lock; dropped before the instance.
     #[pin]
@@ -279,11 +279,11 @@ pub(crate) struct Port<T: Driver> {
 
 // SAFETY: `dev` is only dereferenced under the rules of `Device` (the port
 // lives inside its device's lifetime); everything else is `Send + Sync`.
-unsafe impl<T: Driver> Send for Port<T> {}
+unsafe impl<T: Driver> Send for LinkDev<T> {}
 // SAFETY: See above.
-unsafe impl<T: Driver> Sync for Port<T> {}
+unsafe impl<T: Driver> Sync for LinkDev<T> {}
 
-impl<T: Driver> Port<T> {
+impl<T: Driver> LinkDev<T> {
     /// Registers the PF's parent device and makes it the netdev's parent.
     /// Before `register_netdevice`.
     fn add_pf_device(&self) -> Result {
@@ -347,7 +347,7 @@ impl<T: Driver> Port<T> {
     /// `ndo_uninit` cancels (synchronously) before the port goes away.
     unsafe extern "C" fn service_callback(work: *mut bindings::work_struct) {
         // SAFETY: `work` is the first field of the `delayed_work` in the
-        // `service` field of a live `Port<T>`.
+        // `service` field of a live `LinkDev<T>`.
         let port = unsafe {
             &*kernel::container_of!(
                 Opaque::cast_from(work.cast::<bindings::delayed_work>()).cast_mut(),
@@ -413,16 +413,16 @@ fn pf_device_name(id: u32) -> Result<CString> {
     CString::try_from_fmt(fmt!("svnic{id}"))
 }
 
-impl<T: Driver> Lookup for Port<T> {
+impl<T: Driver> Lookup for LinkDev<T> {
     type Ops = T;
 
     unsafe fn find<'a>(dev: *mut bindings::net_device) -> Option<&'a T> {
         // SAFETY: By the safety requirements.
-        unsafe { port::<T>(dev) }.map(|p| &p.state)
+        unsafe { link_dev::<T>(dev) }.map(|p| &p.state)
     }
 }
 
-impl<T: Driver> SriovOps for Port<T> {
+impl<T: Driver> SriovOps for LinkDev<T> {
     fn total_vfs(&self) -> u16 {
         self.state.total_vfs()
     }
@@ -456,7 +456,7 @@ impl<T: Driver> SriovOps for Port<T> {
 /// # Safety
 ///
 /// `dev` is a valid device of link type `T`.
-unsafe fn port_ptr<T: Driver>(dev: *mut bindings::net_device) -> *mut *mut Port<T> {
+unsafe fn link_dev_ptr<T: Driver>(dev: *mut bindings::net_device) -> *mut *mut LinkDev<T> {
     // SAFETY: By the safety requirements `dev` is ours; its private area
     // holds one pointer (`priv_size` of our `rtnl_link_ops`).
     unsafe { bindings::svnic_netdev_priv(dev).cast() }
@@ -468,9 +468,11 @@ unsafe fn port_ptr<T: Driver>(dev: *mut bindings::net_device) -> *mut *mut Port<
 ///
 /// `dev` is a valid device of link type `T`, and `'a` ends before its
 /// destructor runs.
-pub(super) unsafe fn port<'a, T: Driver>(dev: *mut bindings::net_device) -> Option<&'a Port<T>> {
+pub(super) unsafe fn link_dev<'a, T: Driver>(
+    dev: *mut bindings::net_device,
+) -> Option<&'a LinkDev<T>> {
     // SAFETY: By the safety requirements.
-    let p = unsafe { *port_ptr::<T>(dev) };
+    let p = unsafe { *link_dev_ptr::<T>(dev) };
     // SAFETY: A non-null pointer was made by `into_foreign` in newlink and is
     // freed only by the destructor.
     unsafe { p.as_ref() }
@@ -478,12 +480,12 @@ pub(super) unsafe fn port<'a, T: Driver>(dev: *mut bindings::net_device) -> Opti
 
 /// Initialiser of a NAPI context of `dev` whose poll goes to `T::poll`.
 pub(crate) fn new_napi<T: Driver>(dev: &Device) -> impl PinInit<Napi> + use<T> {
-    Napi::add(dev, Trampolines::<Port<T>>::poll)
+    Napi::add(dev, Trampolines::<LinkDev<T>>::poll)
 }
 
 /// # Safety
 ///
-/// Called by `__netif_receive_skb` for an uplink bound by `Port::bind`.
+/// Called by `__netif_receive_skb` for an uplink bound by `LinkDev::bind`.
 unsafe extern "C" fn rx_handler_callback<T: Driver>(
     pskb: *mut *mut bindings::sk_buff,
 ) -> bindings::rx_handler_result {
@@ -493,9 +495,9 @@ unsafe extern "C" fn rx_handler_callback<T: Driver>(
     let Some(skb) = (unsafe { SkBuff::from_raw(raw) }) else {
         return bindings::rx_handler_result_RX_HANDLER_CONSUMED;
     };
-    // SAFETY: The handler's data is the `Port<T>` that registered it; it stays
+    // SAFETY: The handler's data is the `LinkDev<T>` that registered it; it stays
     // valid until `unbind` unregisters the handler and waits for us.
-    let port = unsafe { &*(bindings::svnic_rx_handler_data(skb.dev_raw()) as *const Port<T>) };
+    let port = unsafe { &*(bindings::svnic_rx_handler_data(skb.dev_raw()) as *const LinkDev<T>) };
     match port.state.uplink_rx(port.dev(), skb) {
         RxAction::Consumed => bindings::rx_handler_result_RX_HANDLER_CONSUMED,
         RxAction::Pass(skb) => {
@@ -523,10 +525,10 @@ impl<T: Driver> Adapter<T> {
         ndo_bridge_getlink: Some(Self::bridge_getlink_callback),
         ndo_get_vf_config: Some(Self::get_vf_config_callback),
         ndo_get_vf_stats: Some(Self::get_vf_stats_callback),
-        ..Trampolines::<Port<T>>::OPS
+        ..Trampolines::<LinkDev<T>>::OPS
     };
 
-    const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<Port<T>>::ETHTOOL;
+    const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<LinkDev<T>>::ETHTOOL;
 
     /// # Safety
     ///
@@ -640,7 +642,7 @@ impl<T: Driver> Adapter<T> {
                 GFP_KERNEL,
             )?;
             let boxed = KBox::pin_init(
-                try_pin_init!(Port::<T> {
+                try_pin_init!(LinkDev::<T> {
                     vf_ports <- new_mutex!(KVec::new(), "svnic_vf_ports"),
                     devlink: SetOnce::new(),
                     state <- init,
@@ -653,15 +655,15 @@ impl<T: Driver> Adapter<T> {
                     live: AtomicBool::new(false),
                     link,
                     id,
-                    service <- Port::<T>::service_init(),
+                    service <- LinkDev::<T>::service_init(),
                 }? Error),
                 GFP_KERNEL,
             )?;
             let raw = boxed.into_foreign();
             // SAFETY: `dev` is ours; its private area holds one pointer.
-            unsafe { *port_ptr::<T>(dev) = raw.cast() };
+            unsafe { *link_dev_ptr::<T>(dev) = raw.cast() };
             // SAFETY: The pointer was just stored.
-            let port = unsafe { port::<T>(dev) }.ok_or(EINVAL)?;
+            let port = unsafe { link_dev::<T>(dev) }.ok_or(EINVAL)?;
             if let Err(e) = port.add_pf_device() {
                 // SAFETY: Not registered: nothing else refers to the port.
                 unsafe { Self::destructor_callback(dev) };
@@ -703,7 +705,7 @@ impl<T: Driver> Adapter<T> {
     /// Called by the core while unregistering `dev` (or failing to register it).
     unsafe extern "C" fn uninit_callback(dev: *mut bindings::net_device) {
         // SAFETY: `dev` is ours and its destructor has not run.
-        if let Some(p) = unsafe { port::<T>(dev) } {
+        if let Some(p) = unsafe { link_dev::<T>(dev) } {
             // INVARIANT: cleared for good; the core waits for a grace
             // period before it frees the device.
             p.link.dev.store(ptr::null_mut(), Ordering::Release);
@@ -736,11 +738,11 @@ impl<T: Driver> Adapter<T> {
         // receive handler was removed in `ndo_uninit`, NAPI is disabled,
         // every `DevRef` is gone (the core waited for them).
         unsafe {
-            let slot = port_ptr::<T>(dev);
+            let slot = link_dev_ptr::<T>(dev);
             let raw = *slot;
             *slot = ptr::null_mut();
             if !raw.is_null() {
-                drop(<Pin<KBox<Port<T>>>>::from_foreign(raw.cast()));
+                drop(<Pin<KBox<LinkDev<T>>>>::from_foreign(raw.cast()));
             }
         }
     }
@@ -750,7 +752,7 @@ impl<T: Driver> Adapter<T> {
     /// Called by the core as `ndo_get_iflink`.
     unsafe extern "C" fn get_iflink_callback(dev: *const bindings::net_device) -> c_int {
         // SAFETY: `dev` is ours and registered.
-        match unsafe { port::<T>(dev.cast_mut()) } {
+        match unsafe { link_dev::<T>(dev.cast_mut()) } {
             Some(port) => port.uplink.ifindex(),
             None => 0,
         }
@@ -775,7 +777,7 @@ impl<T: Driver> Adapter<T> {
         }
         // SAFETY: The uplink's handler is ours, so its data is a live port
         // (RTNL is held, so it cannot be unbound meanwhile).
-        let port = unsafe { &*(bindings::svnic_rx_handler_data(up) as *const Port<T>) };
+        let port = unsafe { &*(bindings::svnic_rx_handler_data(up) as *const LinkDev<T>) };
         match event as u32 {
             bindings::netdev_cmd_NETDEV_UNREGISTER => {
                 // SAFETY: RTNL is held; the port's device is registered.
@@ -807,7 +809,7 @@ pub(crate) struct Tables<T: Driver> {
     netdev_ops: Opaque<bindings::net_device_ops>,
     #[pin]
     notifier: Opaque<bindings::notifier_block>,
-    bus: Bus<Port<T>>,
+    bus: Bus<LinkDev<T>>,
     next_id: AtomicU32,
     debugfs: Dir,
 }

@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 //!
-//! A [`Standalone`] netdev is allocated and registered by the driver (not
+//! A [`DriverNetdev`] netdev is allocated and registered by the driver (not
 //! by `ip link add`): svnic's VFs. Its private area points at the driver's
 //! pinned state, freed by the netdev's destructor.
 //!
@@ -121,9 +121,9 @@ impl Parent<'_> {
 }
 
 /// Netdevs created by the driver, with state `T`.
-pub(crate) struct Standalone<T: NetdevOps>(PhantomData<T>);
+pub(crate) struct DriverNetdev<T: NetdevOps>(PhantomData<T>);
 
-impl<T: NetdevOps> Lookup for Standalone<T> {
+impl<T: NetdevOps> Lookup for DriverNetdev<T> {
     type Ops = T;
 
     unsafe fn find<'a>(dev: *mut bindings::net_device) -> Option<&'a T> {
@@ -136,7 +136,7 @@ impl<T: NetdevOps> Lookup for Standalone<T> {
     }
 }
 
-impl<T: NetdevOps> Standalone<T> {
+impl<T: NetdevOps> DriverNetdev<T> {
     const OPS: &'static bindings::net_device_ops = &Trampolines::<Self>::OPS;
     const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<Self>::ETHTOOL;
 

@@ -6,7 +6,7 @@
 //!
 //! A netdev's driver implements [`NetdevOps`]; a [`Lookup`] says how to get
 //! from a `net_device` to that implementation (a PF goes through its
-//! `link::Port`, a VF straight to its state). [`Trampolines`] turns the two
+//! `link::LinkDev`, a VF straight to its state). [`Trampolines`] turns the two
 //! into a `net_device_ops` table and a NAPI poll function.
 
 use super::{

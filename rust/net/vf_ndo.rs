@@ -11,7 +11,7 @@
 use super::{
     bindings,
     ether::MacAddr,
-    link::{port, Adapter, Driver},
+    link::{link_dev, Adapter, Driver},
     rtnl::{ExtAck, Rtnl},
 };
 use core::ptr;
@@ -107,7 +107,7 @@ impl<T: Driver> Adapter<T> {
     /// `dev` is a registered device of ours.
     unsafe fn vf<'a>(dev: *mut bindings::net_device, vf: c_int) -> Result<(&'a T, u16)> {
         // SAFETY: By the safety requirements.
-        let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
+        let port = unsafe { link_dev::<T>(dev) }.ok_or(ENODEV)?;
         let vf = u16::try_from(vf).map_err(|_| EINVAL)?;
         Ok((&port.state, vf))
     }
@@ -235,7 +235,7 @@ impl<T: Driver> Adapter<T> {
         let extack = ExtAck(extack);
         from_result(|| {
             // SAFETY: `dev` is ours.
-            let port = unsafe { port::<T>(dev) }.ok_or(ENODEV)?;
+            let port = unsafe { link_dev::<T>(dev) }.ok_or(ENODEV)?;
             // SAFETY: `nlh` is a valid RTM_SETLINK message with an ifinfomsg
             // header; the attributes found are inside it.
             let mode = unsafe {
@@ -285,7 +285,7 @@ impl<T: Driver> Adapter<T> {
         nlflags: c_int,
     ) -> c_int {
         // SAFETY: `dev` is ours.
-        let Some(port) = (unsafe { port::<T>(dev) }) else {
+        let Some(port) = (unsafe { link_dev::<T>(dev) }) else {
             return 0;
         };
         let mode = match port.state.bridge_mode() {
