@@ -110,6 +110,7 @@ impl<L: Lookup> Trampolines<L> {
         get_coalesce: Some(Self::get_coalesce),
         set_coalesce: Some(Self::set_coalesce),
         get_channels: Some(Self::get_channels),
+        set_channels: Some(Self::set_channels),
         get_sset_count: Some(Self::get_sset_count),
         get_strings: Some(Self::get_strings),
         get_ethtool_stats: Some(Self::get_ethtool_stats),
@@ -261,6 +262,34 @@ impl<L: Lookup> Trampolines<L> {
         unsafe {
             (*ch).max_combined = 1;
             (*ch).combined_count = 1;
+        }
+    }
+
+    /// `ethtool -L`: one queue pair per port, which is all there is to
+    /// set. The core refuses counts beyond the maxima `get_channels`
+    /// reports (EINVAL, "requested channel count exceeds maximum") and, over
+    /// netlink, does not call us for no change; anything else is refused.
+    ///
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind, under RTNL.
+    unsafe extern "C" fn set_channels(
+        _dev: *mut bindings::net_device,
+        ch: *mut bindings::ethtool_channels,
+    ) -> c_int {
+        // SAFETY: `ch` is valid for reads.
+        let counts = unsafe {
+            (
+                (*ch).rx_count,
+                (*ch).tx_count,
+                (*ch).other_count,
+                (*ch).combined_count,
+            )
+        };
+        if counts == (0, 0, 0, 1) {
+            0
+        } else {
+            EINVAL.to_errno()
         }
     }
 

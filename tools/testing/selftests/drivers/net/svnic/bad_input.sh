@@ -615,10 +615,12 @@ test_channels()
 	RET=0
 	STATE_ETHTOOL="-l:pf0v0 -l:pf0"
 	baseline
-	refused "Operation not supported" -- svnic_ethtool pf0v0 -L combined 2
-	refused "Operation not supported" -- svnic_ethtool pf0 -L combined 2
+	refused "Invalid argument" "exceeds maximum" -- svnic_ethtool pf0v0 -L combined 2
+	refused "Invalid argument" "exceeds maximum" -- svnic_ethtool pf0 -L combined 2
+	refused "Invalid argument" "exceeds maximum" -- svnic_ethtool pf0v0 -L rx 1
+	refused "Invalid argument" "no RX or TX channel" -- svnic_ethtool pf0v0 -L combined 0
 	STATE_ETHTOOL=
-	log_test "ethtool -L: EOPNOTSUPP (the core refuses)"
+	log_test "ethtool -L beyond one combined channel: EINVAL (the core refuses)"
 }
 
 ## devlink of the PF: the eswitch mode changes only without VFs; the

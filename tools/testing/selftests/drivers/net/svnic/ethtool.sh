@@ -116,8 +116,11 @@ test_drvinfo_channels()
 		ch=$(svnic_ethtool "$dev" -l | awk '$1 ~ /^(RX|TX|Other|Combined):$/ { printf "%s ", $2 }')
 		[ "$ch" = "n/a n/a n/a 1 n/a n/a n/a 1 " ]
 		check_err $? "$dev: channels (max RX TX other combined, then current) are '$ch'"
+		# Setting the one it has is accepted.
+		svnic_ethtool "$dev" -L combined 1
+		check_err $? "ethtool -L $dev combined 1 failed"
 	done
-	log_test "ethtool -i, -l: driver svnic, bus-info, one combined channel"
+	log_test "ethtool -i, -l, -L: driver svnic, bus-info, one combined channel"
 }
 
 test_rings()
