@@ -100,13 +100,20 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     }
 }
 
+/// Largest MTU of every svnic netdev: jumbo frames, as NICs take them.
+/// A frame over the receiving port's MTU is dropped and counted there.
+pub(crate) const MAX_MTU: u32 = 9216;
+
 /// Gives a device of driver `T` the features its operations call for
-/// (`NETIF_F_HW_TC` with [`NetdevOps::flower`]).
+/// (`NETIF_F_HW_TC` with [`NetdevOps::flower`]) and the MTU range of a NIC
+/// with jumbo frames.
 ///
 /// # Safety
 ///
 /// `dev` is a valid device being set up (not registered).
 pub(super) unsafe fn setup_features<T: NetdevOps>(dev: *mut bindings::net_device) {
+    // SAFETY: By the safety requirements we own `dev`'s setup.
+    unsafe { (*dev).max_mtu = MAX_MTU };
     if T::HAS_FLOWER {
         let tc = 1u64 << bindings::NETIF_F_HW_TC_BIT;
         // SAFETY: By the safety requirements we own `dev`'s setup.

@@ -271,6 +271,21 @@ test_vf_netdev_mac_in_use()
 	log_test "VF netdev address owned by another port: EADDRINUSE"
 }
 
+test_mtu_over_max()
+{
+	RET=0
+	local ns1
+	ns1=$(svnic_vf_ns 1)
+	STATE_VF=1
+	baseline
+	refused "Invalid argument" "mtu greater than device maximum" -- \
+		ip -n "$ns1" link set pf0v1 mtu 9217
+	refused "Invalid argument" "mtu greater than device maximum" -- \
+		ip -n "$NS_HOST" link set pf0 mtu 9217
+	STATE_VF=
+	log_test "MTU over 9216 (PF, VF): EINVAL"
+}
+
 test_untrusted_vf_mac()
 {
 	RET=0
@@ -739,6 +754,7 @@ test_pf_mac
 test_pf_mac_in_use
 test_vf_netdev_mac
 test_vf_netdev_mac_in_use
+test_mtu_over_max
 test_untrusted_vf_mac
 test_numvfs_range
 test_numvfs_busy

@@ -4,7 +4,8 @@
 # VFs and the embedded switch: sriov_numvfs semantics and sysfs links, VFs
 # listed by `ip link`, VF-to-VF traffic switched inside the device (the
 # uplink sees none of it), VF-to-uplink and VF-to-PF traffic, broadcast
-# flooding, per-VF counters, and numvfs changes while traffic runs.
+# flooding, jumbo frames, per-VF counters, and numvfs changes while traffic
+# runs.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -96,6 +97,33 @@ test_broadcast_flood()
 	log_test "broadcast from a VF is flooded to the other VFs"
 }
 
+test_jumbo()
+{
+	RET=0
+	local ns0 ns1 max before after
+	ns0=$(svnic_vf_ns 0)
+	ns1=$(svnic_vf_ns 1)
+	max=$(ip -n "$ns0" -d -j link show pf0v0 | jq '.[0].max_mtu')
+	[ "$max" = 9216 ]
+	check_err $? "pf0v0's maximum MTU is '$max', not 9216"
+	ip -n "$ns0" link set pf0v0 mtu 9000 && ip -n "$ns1" link set pf0v1 mtu 9000
+	check_err $? "MTU 9000 refused"
+	svnic_in "$ns0" ping -c 2 -i 0.2 -W 2 -M do -s 8972 192.0.2.11 >/dev/null
+	check_err $? "9000-byte packets (DF set) did not cross the switch"
+	# Over the receiver's MTU: dropped and counted there, as a NIC does.
+	ip -n "$ns1" link set pf0v1 mtu 1500
+	before=$(svnic_stat "$ns1" pf0v1 rx_dropped)
+	svnic_in "$ns0" ping -c 2 -i 0.2 -W 1 -M do -s 4000 192.0.2.11 >/dev/null
+	check_fail $? "4028-byte packets reached a VF whose MTU is 1500"
+	after=$(svnic_stat "$ns1" pf0v1 rx_dropped)
+	(( after >= before + 2 ))
+	check_err $? "VF1 did not count the frames over its MTU as dropped ($before -> $after)"
+	ip -n "$ns0" link set pf0v0 mtu 1500
+	svnic_in "$ns0" ping -c 1 -W 2 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 back at MTU 1500"
+	log_test "jumbo frames: MTU up to 9216 across the switch; over the receiver's MTU dropped there"
+}
+
 test_vf_stats()
 {
 	RET=0
@@ -132,6 +160,7 @@ svnic_vfs 2 || { log_test_skip "VF setup" "cannot create VFs"; exit "$ksft_fail"
 test_vf_to_vf
 test_vf_to_uplink_and_pf
 test_broadcast_flood
+test_jumbo
 test_vf_stats
 test_numvfs_under_traffic
 exit "$EXIT_STATUS"
