@@ -294,10 +294,13 @@ impl VfFaults {
     }
 
     /// The TX queue is being reset: clears a stall (the reset is what a
-    /// hung engine needs) and the hang. Returns whether the stall was
-    /// injected.
+    /// hung engine needs), the hang, and a timeout not reported yet (the
+    /// reset is what its report would ask for; reported after it, it
+    /// would put devlink health back in the error state for a healthy
+    /// queue). Returns whether the stall was injected.
     pub(crate) fn tx_reset(&self) -> bool {
         self.tx_hung.store(0, Relaxed);
+        self.tx_unreported.store(0, Relaxed);
         self.stall_held.store(0, Relaxed);
         self.stall_tx.xchg(0, Relaxed) != 0
     }
@@ -450,5 +453,17 @@ mod tests {
         assert!(!f.tx_reset());
         assert!(!f.tx_hung());
         assert_eq!(f.tx_timeouts(), 2);
+    }
+
+    #[test]
+    fn a_reset_drops_a_timeout_not_reported_yet() {
+        let f = VfFaults::new();
+        // The watchdog fires, and `devlink health recover` resets the
+        // queue before the service task reports the timeout.
+        f.tx_timed_out();
+        assert!(!f.tx_reset());
+        assert!(!f.take_tx_unreported());
+        assert!(!f.tx_hung());
+        assert_eq!(f.tx_timeouts(), 1);
     }
 }
