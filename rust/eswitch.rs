@@ -689,6 +689,7 @@ impl Eswitch {
                         dst: [0; 6],
                         src: [0; 6],
                         vlan: None,
+                        proto: 0,
                     };
                     pf.receive(&none, skb, false);
                 }

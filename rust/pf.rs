@@ -17,7 +17,7 @@ use crate::{
         device::{AddrLists, Device, DeviceRef},
         devlink::{Devlink, DevlinkOps, DevlinkPortOps, EswitchMode, Fmsg, HealthOps},
         ether::MacAddr,
-        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
         flower::ClsFlower,
         link::{self, NewLink, RcuLink, RxAction, Sriov},
         napi::Poll,
@@ -31,7 +31,7 @@ use crate::{
     rate,
     rep::Rep,
     rxq::{RxQueue, RxQueueOwner},
-    stats::STAT_NAMES,
+    stats::{self, STAT_NAMES},
     vf::Vf,
     vlan::{PortVlan, VlanProto},
 };
@@ -319,8 +319,7 @@ impl NetdevOps for Pf {
     }
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
-        let len = u64::from(skb.len());
-        self.rxq.stats.tx(len);
+        self.rxq.stats.tx_unparsed(&skb);
         self.esw.tx_from_pf(skb);
     }
 
@@ -404,6 +403,12 @@ impl EthtoolOps for Pf {
 
     fn ethtool_stats(&self, out: &mut [u64]) {
         self.rxq.ethtool_stats(out);
+    }
+
+    const RMON_RANGES: &'static [HistRange] = stats::RMON_RANGES;
+
+    fn std_stats(&self) -> StdStats {
+        self.rxq.stats.std_stats()
     }
 }
 

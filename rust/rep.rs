@@ -18,7 +18,7 @@ use crate::{
     net::{
         device::{AddrLists, Device},
         ether::MacAddr,
-        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
         flower::ClsFlower,
         napi::Poll,
         netdev::DriverNetdev,
@@ -27,7 +27,7 @@ use crate::{
         skb::SkBuff,
     },
     rxq::{RxQueue, RxQueueOwner},
-    stats::STAT_NAMES,
+    stats::{self, STAT_NAMES},
 };
 use kernel::{prelude::*, sync::Arc};
 
@@ -75,8 +75,10 @@ impl RxQueueOwner for Rep {
 
 #[vtable]
 impl NetdevOps for Rep {
-    fn open(&self, _dev: &Device) -> Result {
+    fn open(&self, dev: &Device) -> Result {
         self.rxq.open();
+        // A representor's link is the switch's, there whenever it is.
+        dev.set_carrier(true);
         Ok(())
     }
 
@@ -85,7 +87,7 @@ impl NetdevOps for Rep {
     }
 
     fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
-        self.rxq.stats.tx(u64::from(skb.len()));
+        self.rxq.stats.tx_unparsed(&skb);
         self.esw.tx_from_rep(self.index, skb);
     }
 
@@ -141,5 +143,11 @@ impl EthtoolOps for Rep {
 
     fn ethtool_stats(&self, out: &mut [u64]) {
         self.rxq.ethtool_stats(out);
+    }
+
+    const RMON_RANGES: &'static [HistRange] = stats::RMON_RANGES;
+
+    fn std_stats(&self) -> StdStats {
+        self.rxq.stats.std_stats()
     }
 }

@@ -12,7 +12,7 @@ use crate::{
     net::{
         device::Device,
         dim::Direction,
-        ether::{self, MacAddr},
+        ether::MacAddr,
         ethtool::{CoalesceParams, RingParams},
         link::{Driver, RcuLink},
         napi::{bh_disabled, Napi, Poll, Timer},
@@ -28,7 +28,7 @@ use crate::{
 };
 use kernel::{prelude::*, sync::rcu};
 
-/// Queues `skb`, for `dst` and switched to `dev`, on `ring` and schedules
+/// Queues `skb`, with header `hdr` and switched to `dev`, on `ring` and schedules
 /// `napi` as coalescing `coal` says. Counts it in `stats` (received, or
 /// dropped when the ring is full or the frame does not fit `dev`). BH
 /// context.
@@ -44,22 +44,20 @@ pub(crate) fn enqueue(
     stats: &Counters,
     coal: Coalesce,
     mut skb: SkBuff,
-    dst: &MacAddr,
+    hdr: &EthHdr,
     hold: bool,
 ) -> bool {
     skb.push_mac_header();
-    let len_bytes = u64::from(skb.len());
+    let (bytes, gso) = (skb.len(), skb.gso());
+    // The port is running (checked by the caller): the core refuses a
+    // frame over its MTU, short of memory to copy a zero-copy one.
     let Ok(skb) = dev.forward_prepare(skb) else {
-        stats.add(Stat::RxDropped, 1);
+        stats.rx_too_long();
         return false;
     };
     match ring.push(skb) {
         Ok((len, size)) => {
-            stats.rx(
-                len_bytes,
-                ether::is_broadcast(dst),
-                ether::is_multicast(dst),
-            );
+            stats.rx(bytes, gso, &hdr.dst, hdr.proto);
             match coal.on_queued(len, size) {
                 Kick::Now if hold => return true,
                 kick => queue::kick(napi, Timer::Rx, kick),
@@ -126,10 +124,10 @@ impl RxQueue {
         }? Error))
     }
 
-    /// A frame for `dst` the switch delivers to `dev`, the port's netdev
-    /// (BH context). With `hold`, a kick due now is owed by the caller
-    /// instead (returns whether it is; [`enqueue`]).
-    pub(crate) fn receive(&self, dev: &Device, dst: &MacAddr, skb: SkBuff, hold: bool) -> bool {
+    /// A frame with header `hdr` the switch delivers to `dev`, the port's
+    /// netdev (BH context). With `hold`, a kick due now is owed by the
+    /// caller instead (returns whether it is; [`enqueue`]).
+    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         if !dev.is_running() {
             self.stats.add(Stat::RxDropped, 1);
             return false;
@@ -141,7 +139,7 @@ impl RxQueue {
             &self.stats,
             self.moder.current(),
             skb,
-            dst,
+            hdr,
             hold,
         )
     }
@@ -255,9 +253,7 @@ where
 
     fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         match self.state() {
-            Some(owner) => owner
-                .rx_queue()
-                .receive(DevRef::dev(self), &hdr.dst, skb, hold),
+            Some(owner) => owner.rx_queue().receive(DevRef::dev(self), hdr, skb, hold),
             None => false,
         }
     }
@@ -289,7 +285,7 @@ impl<T: Driver + RxQueueOwner> SwitchPort for RcuLink<T> {
     fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         let guard = rcu::read_lock();
         match self.get(&guard) {
-            Some((dev, owner)) => owner.rx_queue().receive(dev, &hdr.dst, skb, hold),
+            Some((dev, owner)) => owner.rx_queue().receive(dev, hdr, skb, hold),
             None => false,
         }
     }

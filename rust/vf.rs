@@ -40,7 +40,7 @@ use crate::{
         devlink::Fmsg,
         dim::Direction,
         ether::{self, MacAddr},
-        ethtool::{CoalesceParams, EthtoolOps, RingParams},
+        ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
         lock::{new_spinlock_bh, SpinLockBh},
         napi::{bh_disabled, Napi, Poll, Timer},
         netdev::{DevRef, DriverNetdev},
@@ -55,7 +55,7 @@ use crate::{
     rate::{Admit, Shaper},
     ring::{Ring, RING_SIZE_DEFAULT},
     rxq,
-    stats::{Counters, Stat, STAT_NAMES},
+    stats::{self, Counters, Stat, STAT_NAMES},
     vlan::{self, PortVlan, RxVerdict, TxVerdict},
 };
 use core::sync::atomic::{
@@ -415,7 +415,7 @@ impl Vf {
             &self.stats,
             self.rx_mod.current(),
             skb,
-            &hdr.dst,
+            hdr,
             hold,
         )
     }
@@ -522,9 +522,9 @@ impl Vf {
         let Some((vlan, hdr)) = self.egress(&dev.mac(), spoofchk, None, &mut skb) else {
             return Ok(None);
         };
-        let len = u64::from(skb.len());
+        let (len, gso) = (skb.len(), skb.gso());
         let owed = self.esw.tx_direct(self.index, vlan, &hdr, skb, more)?;
-        self.stats.tx(len);
+        self.stats.tx(len, gso, &hdr.dst, hdr.proto);
         self.stats.add(Stat::TxDirect, 1);
         Ok(owed)
     }
@@ -627,7 +627,7 @@ impl Vf {
                 return Drained::Empty;
             };
             if let Some((vlan, hdr)) = self.egress(&own, spoofchk, port_vlan.as_ref(), &mut skb) {
-                self.stats.tx(u64::from(skb.len()));
+                self.stats.tx(skb.len(), skb.gso(), &hdr.dst, hdr.proto);
                 self.esw.tx_from_vf(self.index, vlan, &hdr, skb);
             }
             if left == 0 {
@@ -699,6 +699,12 @@ impl EthtoolOps for Vf {
     fn ethtool_stats(&self, out: &mut [u64]) {
         let (rx, tx) = (self.rx_mod.current_values(), self.tx_mod.current_values());
         self.stats.ethtool_stats(out, rx, tx);
+    }
+
+    const RMON_RANGES: &'static [HistRange] = stats::RMON_RANGES;
+
+    fn std_stats(&self) -> StdStats {
+        self.stats.std_stats()
     }
 }
 

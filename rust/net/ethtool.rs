@@ -40,6 +40,67 @@ pub(crate) struct CoalesceParams {
     pub(crate) adaptive: bool,
 }
 
+/// The IEEE 802.3 MAC counters of a port (`ethtool -S DEV --groups
+/// eth-mac`), frames as on a wire (a GSO buffer is its segments), octets
+/// with the FCS. The error and collision counters not here read 0: a port
+/// without a wire has none of them.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct MacStats {
+    pub(crate) frames_tx: u64,
+    pub(crate) frames_rx: u64,
+    pub(crate) octets_tx: u64,
+    pub(crate) octets_rx: u64,
+    pub(crate) multicast_tx: u64,
+    pub(crate) multicast_rx: u64,
+    pub(crate) broadcast_tx: u64,
+    pub(crate) broadcast_rx: u64,
+    /// Received frames over the port's MTU, dropped.
+    pub(crate) too_long: u64,
+}
+
+/// One bucket of an RMON frame-size histogram: `low..=high` bytes, FCS
+/// included (`struct ethtool_rmon_hist_range`).
+#[repr(transparent)]
+pub(crate) struct HistRange(bindings::ethtool_rmon_hist_range);
+
+impl HistRange {
+    /// Frames of `low..=high` bytes.
+    pub(crate) const fn new(low: u16, high: u16) -> Self {
+        Self(bindings::ethtool_rmon_hist_range { low, high })
+    }
+
+    /// The end of a list of buckets.
+    pub(crate) const END: Self = Self::new(0, 0);
+
+    /// The largest frame the bucket counts.
+    pub(crate) const fn high(&self) -> u16 {
+        self.0.high
+    }
+}
+
+/// Most buckets an RMON histogram has.
+pub(crate) const RMON_HIST_MAX: usize = bindings::ETHTOOL_RMON_HIST_MAX as usize;
+
+/// The RMON counters of a port (`ethtool -S DEV --groups rmon`): frames
+/// by size in the buckets of [`EthtoolOps::RMON_RANGES`], received and
+/// sent, and the received frames over the MTU.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RmonStats {
+    pub(crate) oversize: u64,
+    pub(crate) rx: [u64; RMON_HIST_MAX],
+    pub(crate) tx: [u64; RMON_HIST_MAX],
+}
+
+/// The standard statistics groups of a port: IEEE 802.3 MAC, MAC control
+/// (frames of EtherType 0x8808, sent and received) and RMON.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct StdStats {
+    pub(crate) mac: MacStats,
+    pub(crate) control_tx: u64,
+    pub(crate) control_rx: u64,
+    pub(crate) rmon: RmonStats,
+}
+
 /// The ethtool operations of a netdev.
 ///
 /// A device with a TX ring implements [`EthtoolOps::tx_coalesce`] and gets
@@ -75,6 +136,13 @@ pub(crate) trait EthtoolOps {
 
     /// `ethtool -S`: fills `out`, one value per name of `STAT_NAMES`.
     fn ethtool_stats(&self, out: &mut [u64]);
+
+    /// The buckets of the RMON histograms, at most [`RMON_HIST_MAX`], then
+    /// [`HistRange::END`].
+    const RMON_RANGES: &'static [HistRange];
+
+    /// `ethtool -S DEV --groups eth-mac,eth-ctrl,rmon`.
+    fn std_stats(&self) -> StdStats;
 }
 
 /// Copies `src` into the C string buffer `dst`, truncated and NUL-terminated.
@@ -114,6 +182,9 @@ impl<L: Lookup> Trampolines<L> {
         get_sset_count: Some(Self::get_sset_count),
         get_strings: Some(Self::get_strings),
         get_ethtool_stats: Some(Self::get_ethtool_stats),
+        get_eth_mac_stats: Some(Self::get_eth_mac_stats),
+        get_eth_ctrl_stats: Some(Self::get_eth_ctrl_stats),
+        get_rmon_stats: Some(Self::get_rmon_stats),
         // SAFETY: An all-zero `ethtool_ops` is valid: every other operation
         // is absent.
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
@@ -334,6 +405,114 @@ impl<L: Lookup> Trampolines<L> {
         // SAFETY: `dev` is ours and registered.
         if let Some(ops) = unsafe { L::find(dev) } {
             ops.ethtool_stats(out);
+        }
+    }
+
+    /// The driver's standard statistics, if `dev` is set up.
+    ///
+    /// # Safety
+    ///
+    /// `dev` is a registered device of this kind.
+    unsafe fn std_stats(dev: *mut bindings::net_device) -> Option<StdStats> {
+        // SAFETY: By the safety requirements `dev` is ours and registered.
+        unsafe { L::find(dev) }.map(EthtoolOps::std_stats)
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_eth_mac_stats(
+        dev: *mut bindings::net_device,
+        out: *mut bindings::ethtool_eth_mac_stats,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(s) = (unsafe { Self::std_stats(dev) }) else {
+            return;
+        };
+        let m = s.mac;
+        // SAFETY: `out` is valid for writes; every counter is a `u64` the
+        // core preset to "not reported".
+        let o = unsafe { &mut (*out).__bindgen_anon_1.__bindgen_anon_1 };
+        o.FramesTransmittedOK = m.frames_tx;
+        o.FramesReceivedOK = m.frames_rx;
+        o.OctetsTransmittedOK = m.octets_tx;
+        o.OctetsReceivedOK = m.octets_rx;
+        o.MulticastFramesXmittedOK = m.multicast_tx;
+        o.MulticastFramesReceivedOK = m.multicast_rx;
+        o.BroadcastFramesXmittedOK = m.broadcast_tx;
+        o.BroadcastFramesReceivedOK = m.broadcast_rx;
+        o.FrameTooLongErrors = m.too_long;
+        for none in [
+            &mut o.SingleCollisionFrames,
+            &mut o.MultipleCollisionFrames,
+            &mut o.FrameCheckSequenceErrors,
+            &mut o.AlignmentErrors,
+            &mut o.FramesWithDeferredXmissions,
+            &mut o.LateCollisions,
+            &mut o.FramesAbortedDueToXSColls,
+            &mut o.FramesLostDueToIntMACXmitError,
+            &mut o.CarrierSenseErrors,
+            &mut o.FramesLostDueToIntMACRcvError,
+            &mut o.FramesWithExcessiveDeferral,
+            &mut o.InRangeLengthErrors,
+            &mut o.OutOfRangeLengthField,
+        ] {
+            *none = 0;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_eth_ctrl_stats(
+        dev: *mut bindings::net_device,
+        out: *mut bindings::ethtool_eth_ctrl_stats,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(s) = (unsafe { Self::std_stats(dev) }) else {
+            return;
+        };
+        // SAFETY: `out` is valid for writes.
+        let o = unsafe { &mut (*out).__bindgen_anon_1.__bindgen_anon_1 };
+        o.MACControlFramesTransmitted = s.control_tx;
+        o.MACControlFramesReceived = s.control_rx;
+        // No MAC control opcode is supported: every frame received is one
+        // of an unsupported opcode (the switch forwards them as data).
+        o.UnsupportedOpcodesReceived = s.control_rx;
+    }
+
+    /// The buckets, checked when the table is built.
+    const RANGES: &'static [HistRange] = {
+        let r = L::Ops::RMON_RANGES;
+        assert!(!r.is_empty() && r.len() <= RMON_HIST_MAX + 1);
+        assert!(r[r.len() - 1].0.low == 0 && r[r.len() - 1].0.high == 0);
+        r
+    };
+
+    /// # Safety
+    ///
+    /// Called by the ethtool core for a device of this kind.
+    unsafe extern "C" fn get_rmon_stats(
+        dev: *mut bindings::net_device,
+        out: *mut bindings::ethtool_rmon_stats,
+        ranges: *mut *const bindings::ethtool_rmon_hist_range,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(s) = (unsafe { Self::std_stats(dev) }) else {
+            return;
+        };
+        // SAFETY: `out` and `ranges` are valid for writes. `HistRange` is a
+        // transparent `ethtool_rmon_hist_range`, and the list is static and
+        // ends with the all-zero entry the core stops at (`RANGES`).
+        unsafe {
+            let o = &mut (*out).__bindgen_anon_1.__bindgen_anon_1;
+            o.undersize_pkts = 0;
+            o.oversize_pkts = s.rmon.oversize;
+            o.fragments = 0;
+            o.jabbers = 0;
+            o.hist = s.rmon.rx;
+            o.hist_tx = s.rmon.tx;
+            *ranges = Self::RANGES.as_ptr().cast();
         }
     }
 }

@@ -104,18 +104,53 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
 /// A frame over the receiving port's MTU is dropped and counted there.
 pub(crate) const MAX_MTU: u32 = 9216;
 
-/// Gives a device of driver `T` the features its operations call for
-/// (`NETIF_F_HW_TC` with [`NetdevOps::flower`]) and the MTU range of a NIC
-/// with jumbo frames.
+/// The offloads of every svnic netdev, on by default and changeable, as
+/// veth's: scatter-gather, checksum offload (any protocol), received
+/// checksums and segmentation offload. A frame crosses the switch as one
+/// buffer with its checksum pending, as it would a NIC's wire-less path;
+/// the stack completes it where it leaves through a device that lacks an
+/// offload (the uplink), or takes it as it is where it is received.
+const OFFLOADS: u64 = bit(bindings::NETIF_F_SG_BIT)
+    | bit(bindings::NETIF_F_FRAGLIST_BIT)
+    | bit(bindings::NETIF_F_HW_CSUM_BIT)
+    | bit(bindings::NETIF_F_RXCSUM_BIT)
+    | bit(bindings::NETIF_F_SCTP_CRC_BIT)
+    | bit(bindings::NETIF_F_HIGHDMA_BIT)
+    // NETIF_F_GSO_SOFTWARE
+    | bit(bindings::NETIF_F_TSO_BIT)
+    | bit(bindings::NETIF_F_TSO_ECN_BIT)
+    | bit(bindings::NETIF_F_TSO_MANGLEID_BIT)
+    | bit(bindings::NETIF_F_TSO6_BIT)
+    | bit(bindings::NETIF_F_GSO_SCTP_BIT)
+    | bit(bindings::NETIF_F_GSO_UDP_L4_BIT)
+    | bit(bindings::NETIF_F_GSO_FRAGLIST_BIT);
+
+const fn bit(b: u32) -> u64 {
+    1 << b
+}
+
+/// Gives a device of driver `T` the offloads of a NIC ([`OFFLOADS`], and
+/// `NETIF_F_HW_TC` with [`NetdevOps::flower`]), the MTU range of a NIC
+/// with jumbo frames, and no carrier: as a NIC's driver, the driver turns
+/// the carrier on when the link is up (in `ndo_open`, or when the link
+/// comes up), which makes the operational state `UP`, not `UNKNOWN`.
 ///
 /// # Safety
 ///
 /// `dev` is a valid device being set up (not registered).
 pub(super) unsafe fn setup_features<T: NetdevOps>(dev: *mut bindings::net_device) {
     // SAFETY: By the safety requirements we own `dev`'s setup.
-    unsafe { (*dev).max_mtu = MAX_MTU };
+    unsafe {
+        (*dev).max_mtu = MAX_MTU;
+        (*dev).hw_features |= OFFLOADS;
+        (*dev).features |= OFFLOADS;
+        (*dev).hw_enc_features |= OFFLOADS;
+        (*dev).vlan_features |= OFFLOADS;
+        // Not registered yet: only the flag changes, no event.
+        bindings::netif_carrier_off(dev);
+    }
     if T::HAS_FLOWER {
-        let tc = 1u64 << bindings::NETIF_F_HW_TC_BIT;
+        let tc = bit(bindings::NETIF_F_HW_TC_BIT);
         // SAFETY: By the safety requirements we own `dev`'s setup.
         unsafe {
             (*dev).hw_features |= tc;

@@ -22,6 +22,9 @@ pub(crate) struct EthHdr {
     pub(crate) src: MacAddr,
     /// The outer VLAN tag, as [`SkBuff::outer_vlan`] reads it.
     pub(crate) vlan: Option<(u16, u16)>,
+    /// The EtherType after the addresses (a TPID if the frame carries its
+    /// tag in-band).
+    pub(crate) proto: u16,
 }
 
 /// An owned `struct sk_buff`.
@@ -125,7 +128,54 @@ impl SkBuff {
             dst: [h[0], h[1], h[2], h[3], h[4], h[5]],
             src: [h[6], h[7], h[8], h[9], h[10], h[11]],
             vlan: self.outer_vlan(),
+            proto: u16::from_be_bytes([h[12], h[13]]),
         })
+    }
+
+    /// The segmentation of a GSO buffer: its segment payload size and the
+    /// length of the headers (from the MAC header) each segment repeats;
+    /// `None` for a buffer that goes out as one frame. The header length
+    /// is exact for TCP and UDP segmentation; for other kinds it stops at
+    /// the transport header. Reads `skb_shinfo` inline (64-bit kernels
+    /// keep `end` as an offset from `head`): the data path counts every
+    /// frame.
+    #[inline]
+    pub(crate) fn gso(&self) -> Option<(u32, u32)> {
+        // SAFETY: By the type invariant the buffer is valid; its shared info
+        // is at `head + end`, and the header offsets are in the struct
+        // group `__bindgen_anon_4` describes. The TCP header's data offset
+        // is read only if it is inside the head buffer, before `tail`.
+        unsafe {
+            let skb = &*self.as_raw();
+            let shinfo = &*skb
+                .head
+                .add(skb.end as usize)
+                .cast::<bindings::skb_shared_info>();
+            let size = u32::from(shinfo.gso_size);
+            if size == 0 {
+                return None;
+            }
+            let offsets = skb.__bindgen_anon_4.__bindgen_anon_1.as_ref();
+            let (mac, transport) = (offsets.mac_header, offsets.transport_header);
+            if mac == u16::MAX || transport == u16::MAX || transport < mac {
+                return Some((size, 14));
+            }
+            let l4 = u32::from(transport - mac);
+            // The `SKB_GSO_*` flags are a C enum's (non-negative) values.
+            let kind = shinfo.gso_type;
+            let (tcp, udp) = (
+                (bindings::SKB_GSO_TCPV4 | bindings::SKB_GSO_TCPV6) as u32,
+                bindings::SKB_GSO_UDP_L4 as u32,
+            );
+            let hdr = if kind & tcp != 0 && skb.tail >= u32::from(transport) + 13 {
+                l4 + u32::from(*skb.head.add(usize::from(transport) + 12) >> 4) * 4
+            } else if kind & udp != 0 {
+                l4 + 8
+            } else {
+                l4
+            };
+            Some((size, hdr))
+        }
     }
 
     /// Whether another reference to the buffer or its data exists: the

@@ -25,6 +25,9 @@
 #       for each setting, with the receiver's packets per NAPI poll.
 #   W7  svnic only: 1, 2, 4 VF pairs sending at once: aggregate kpps and
 #       Jain's fairness index over the pairs.
+#   prof (not run by default): where W1's 64-byte flood spends its CPU
+#       time on svnic and on veth: perf samples (cpu-clock, all CPUs) per
+#       1000 delivered packets, by kernel function, the top of each path.
 #
 # pktgen's `burst` (xmit_more) is not among them: pktgen refuses it on a
 # device without IFF_TX_SKB_SHARING, and veth, macvlan and svnic's VFs all
@@ -279,6 +282,35 @@ polls() { ip netns exec bench_b0 ethtool -S "${RX[0]}" | awk '$1 == "rx_polls:" 
 declare -A R
 
 # --- workloads ----------------------------------------------------------------
+prof()
+{
+	local p pid r0 r1 n data
+	command -v perf >/dev/null || { note "no perf: prof skipped"; return; }
+	echo "## prof: 64B flood, CPU time per delivered packet by kernel function, us (perf, cpu-clock 499 Hz, all CPUs)"
+	sysctl -qw kernel.kptr_restrict=0 kernel.perf_event_paranoid=-1
+	for p in svnic veth; do
+		setup "$p" 1
+		pktgen_setup 0 64
+		ip netns exec bench_a0 sh -c 'echo start >/proc/net/pktgen/pgctrl' 2>/dev/null &
+		pid=$!
+		sleep 1
+		data=$(mktemp)
+		r0=$(rx_count 0)
+		perf record -q -a -e cpu-clock -F 499 -o "$data" -- sleep "$secs" 2>/dev/null
+		r1=$(rx_count 0)
+		ip netns exec bench_a0 sh -c 'echo stop >/proc/net/pktgen/pgctrl'
+		wait "$pid"
+		n=$((r1 - r0))
+		R[prof.$p.packets]=$n
+		# "  12.34%  656  [k] name": a sample is 1/499 s of one CPU.
+		perf report -i "$data" --kallsyms=/proc/kallsyms --stdio -n --sort sym 2>/dev/null |
+			awk -v n="$n" -v p="$p" '$3 == "[k]" && n > 0 {
+				printf "prof %-6s %8.3f  %s\n", p, $2 * 1e6 / (499 * n), $4 }' | head -n 25
+		rm -f "$data"
+		cleanup
+	done
+}
+
 w1()
 {
 	local size p r out

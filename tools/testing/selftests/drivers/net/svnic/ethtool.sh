@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # ethtool on the PF and on VF netdevs, checked on traffic: driver info and
-# channels; ring sizes (defaults, rounding up to a power of two, resizing
+# channels; offloads on (their effect on traffic is in datapath.sh); the
+# standard statistics groups (eth-mac, eth-ctrl, rmon) on MAC control
+# frames from one VF to another; ring sizes (defaults, rounding up to a power of two, resizing
 # both rings while up and flooded); interrupt coalescing holding a VF's RX
 # and TX rings and the PF's RX ring for rx-usecs/tx-usecs, and rx-frames 1
 # releasing them; adaptive mode applying DIM's profiles instead; `ethtool -S` counters against `ip -s link`; and a bounded
@@ -121,6 +123,73 @@ test_drvinfo_channels()
 		check_err $? "ethtool -L $dev combined 1 failed"
 	done
 	log_test "ethtool -i, -l, -L: driver svnic, bus-info, one combined channel"
+}
+
+test_offloads()
+{
+	RET=0
+	local dev k f
+	for dev in pf0 pf0v0; do
+		k=$(svnic_ethtool "$dev" -k)
+		check_err $? "ethtool -k $dev failed"
+		k=${k//$'\t'/}
+		# On, and not [fixed]: a NIC's offloads, which the user may turn off.
+		for f in scatter-gather tx-checksum-ip-generic rx-checksumming \
+			tcp-segmentation-offload tx-tcp6-segmentation generic-segmentation-offload; do
+			has_line "$k" "$f: on"
+			check_err $? "$dev: $f is not on (or is fixed)"
+		done
+	done
+	# Flower offload is the PF's (and the representors'), not a VF's.
+	has_line "$(svnic_ethtool pf0 -k)" "hw-tc-offload: on"
+	check_err $? "pf0: hw-tc-offload is not on"
+	log_test "ethtool -k: scatter-gather, checksum and segmentation offloads on"
+}
+
+# std_stats DEV KEY...: values of DEV's standard statistics groups
+# (`ethtool -S DEV --all-groups`), by the names ethtool prints them under.
+std_stats()
+{
+	local dev=$1 k v n out=()
+	local -A c=()
+	shift
+	while read -r k v; do
+		c[${k%:}]=$v
+	done < <(svnic_ethtool "$dev" -S --all-groups)
+	for n; do
+		out+=("${c[$n]-?}")
+	done
+	echo "${out[*]}"
+}
+
+test_std_stats()
+{
+	RET=0
+	local n=20 len=200 tx rx a0 b0 c0 d0 e0 a1 b1 c1 d1 e1 before after
+	# Frames of 200 bytes are 204 with the FCS: the 128-255 bucket.
+	tx="eth-mac-FramesTransmittedOK eth-mac-OctetsTransmittedOK"
+	tx+=" eth-mac-BroadcastFramesXmittedOK eth-ctrl-MACControlFramesTransmitted"
+	tx+=" tx-rmon-etherStatsPkts128to255Octets"
+	rx="eth-mac-FramesReceivedOK eth-mac-OctetsReceivedOK"
+	rx+=" eth-mac-BroadcastFramesReceivedOK eth-ctrl-MACControlFramesReceived"
+	rx+=" rx-rmon-etherStatsPkts128to255Octets"
+	read -r a0 b0 c0 d0 e0 < <(std_stats pf0v0 $tx)
+	read -r -a before < <(std_stats pf0v1 $rx)
+	# MAC control frames (EtherType 0x8808), broadcast: the switch
+	# forwards them as data, and both ends count them.
+	svnic_tx_frames 0 "$n" ff:ff:ff:ff:ff:ff "$len" 8808
+	# Counted when switched (TX) and queued at VF1 (RX): done by the time
+	# the sender exits, or within a poll of VF0 if they took its ring.
+	read -r a1 b1 c1 d1 e1 < <(std_stats pf0v0 $tx)
+	echo "    VF0 sent $((a1 - a0)) frames, $((b1 - b0)) octets, $((c1 - c0)) broadcast, $((d1 - d0)) MAC control, $((e1 - e0)) of 128-255 bytes"
+	((a1 - a0 >= n && b1 - b0 >= n * (len + 4) && c1 - c0 >= n && d1 - d0 == n && e1 - e0 >= n))
+	check_err $? "VF0's eth-mac, eth-ctrl or rmon counters did not count $n frames of $((len + 4)) bytes"
+	read -r -a after < <(std_stats pf0v1 $rx)
+	echo "    VF1 received $((after[0] - before[0])) frames, $((after[1] - before[1])) octets, $((after[2] - before[2])) broadcast, $((after[3] - before[3])) MAC control, $((after[4] - before[4])) of 128-255 bytes"
+	((after[0] - before[0] >= n && after[1] - before[1] >= n * (len + 4) &&
+		after[2] - before[2] >= n && after[3] - before[3] == n && after[4] - before[4] >= n))
+	check_err $? "VF1's eth-mac, eth-ctrl or rmon counters did not count $n frames of $((len + 4)) bytes"
+	log_test "ethtool -S --all-groups: eth-mac, eth-ctrl and rmon count frames as a wire would"
 }
 
 test_rings()
@@ -422,6 +491,8 @@ svnic_in "$(svnic_vf_ns 0)" ping -c 1 -W 3 "$VF1" >/dev/null
 svnic_in "$(svnic_vf_ns 1)" ping -c 1 -W 3 "$PEER" >/dev/null
 svnic_in "$NS_PEER" ping -c 1 -W 3 "$PF" >/dev/null
 test_drvinfo_channels
+test_offloads
+test_std_stats
 test_rings
 test_rx_coalesce
 test_tx_coalesce

@@ -403,12 +403,13 @@ svnic_bql_floor()
 	return 0
 }
 
-# svnic_tx_frames VF-INDEX N DST [LEN]: sends N frames of LEN (60) bytes
-# (ethertype 0x88b5) to MAC address DST from the VF through a packet
-# socket, as fast as the qdisc takes them (what it refuses is lost).
+# svnic_tx_frames VF-INDEX N DST [LEN [TYPE]]: sends N frames of LEN (60)
+# bytes and EtherType TYPE (88b5, hex) to MAC address DST from the VF
+# through a packet socket, as fast as the qdisc takes them (what it
+# refuses is lost).
 svnic_tx_frames()
 {
-	svnic_in "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "$2" "$3" "${4:-60}" <<-'EOF'
+	svnic_in "$(svnic_vf_ns "$1")" python3 - "pf0v$1" "$2" "$3" "${4:-60}" "${5:-88b5}" <<-'EOF'
 	import socket, sys
 	s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
 	# Frames held by a stalled ring count against the socket: room for
@@ -417,7 +418,7 @@ svnic_tx_frames()
 	s.setblocking(False)
 	s.bind((sys.argv[1], 0))
 	dst = bytes.fromhex(sys.argv[3].replace(":", ""))
-	frame = dst + s.getsockname()[4] + b"\x88\xb5" + bytes(int(sys.argv[4]) - 14)
+	frame = dst + s.getsockname()[4] + bytes.fromhex(sys.argv[5]) + bytes(int(sys.argv[4]) - 14)
 	for _ in range(int(sys.argv[2])):
 	    try:
 	        s.send(frame)

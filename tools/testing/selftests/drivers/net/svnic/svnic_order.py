@@ -11,7 +11,6 @@ exists, and prints "sent received reordered": a frame whose number is not
 above every number received before it is reordered (lost frames are not).
 """
 
-import ctypes
 import os
 import socket
 import struct
@@ -19,8 +18,9 @@ import sys
 import threading
 import time
 
+import svnic_netns
+
 ETH_P = 0x88B5
-CLONE_NEWNET = 0x40000000
 SO_SNDBUFFORCE = 32
 SO_RCVBUFFORCE = 33
 
@@ -35,11 +35,7 @@ def main():
     rx.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, 32 << 20)
     rx.bind((rx_dev, 0))
     rx.settimeout(0.5)
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open(netns, os.O_RDONLY)
-    if libc.setns(fd, CLONE_NEWNET) != 0:
-        sys.exit(f"setns {netns}: errno {ctypes.get_errno()}")
-    os.close(fd)
+    svnic_netns.enter(netns)
     tx = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     tx.setsockopt(socket.SOL_SOCKET, SO_SNDBUFFORCE, 8 << 20)
     tx.bind((tx_dev, 0))

@@ -87,6 +87,12 @@ test_link_state()
 	local ns0 ns1
 	ns0=$(svnic_vf_ns 0)
 	ns1=$(svnic_vf_ns 1)
+	# As a NIC's: no carrier until the link is up, then operationally UP
+	# (not UNKNOWN, which tools waiting for "state UP" never leave).
+	ip -n "$ns1" link show pf0v1 | grep -q 'LOWER_UP.*state UP'
+	check_err $? "VF1, up with the uplink up, is not operationally UP"
+	ip -n "$NS_HOST" link show pf0 | grep -q 'LOWER_UP.*state UP'
+	check_err $? "the PF, up with the uplink up, is not operationally UP"
 	ip -n "$NS_HOST" link set pf0 vf 1 state disable
 	slowwait 5 bash -c "ip -n $ns1 link show pf0v1 | grep -q NO-CARRIER"
 	check_err $? "state disable: VF1 kept its carrier"
@@ -111,7 +117,7 @@ test_link_state()
 	ip -n "$NS_HOST" link set pf0 vf 1 state auto
 	slowwait 5 bash -c "ip -n $ns1 link show pf0v1 | grep -q LOWER_UP"
 	check_err $? "state auto: VF1 did not follow the uplink back up"
-	log_test "vf state: disable drops, auto follows the uplink, enable survives it"
+	log_test "vf state: UP with a link, disable drops, auto follows the uplink, enable survives it"
 }
 
 trap defer_scopes_cleanup EXIT
