@@ -11,6 +11,8 @@
 #   make bench                  benchmarks in a VM on the plain kernel,
 #                               svnic side by side with veth, bridge,
 #                               macvlan and netdevsim
+#   make peer                   the kernel's own driver selftests against
+#                               a VF, the PF and a representor (plain kernel)
 #   make kernel | deps | clean
 
 KDIR ?=
@@ -19,7 +21,7 @@ export LIBCLANG_PATH ?= /usr/lib/llvm-19/lib
 
 kdir = $(if $(KDIR),$(KDIR),$$(tools/vm/kernel.sh))
 
-.PHONY: all modules module clean deps kernel demo check bench
+.PHONY: all modules module clean deps kernel demo check bench peer
 all modules module:
 	+@kdir="$(kdir)" && $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) modules
 
@@ -40,3 +42,6 @@ check:
 
 bench:
 	@tools/bench/run.sh
+
+peer:
+	@tools/peer/run.sh

@@ -27,6 +27,7 @@ use crate::{
         skb::SkBuff,
         sriov::VfDevice,
         vf_ndo::{SwitchMode, VfChange, VfInfo, VfStats},
+        xdp::Xdp,
     },
     rate,
     rep::Rep,
@@ -355,6 +356,10 @@ impl NetdevOps for Pf {
 
     fn stats(&self, _dev: &Device) -> LinkStats {
         self.rxq.stats.link_stats()
+    }
+
+    fn xdp(&self) -> &Xdp {
+        &self.rxq.xdp
     }
 
     // In switchdev mode the PF is the uplink representor.

@@ -25,6 +25,7 @@ use crate::{
         ops::{LinkStats, NetdevOps},
         rtnl::ExtAck,
         skb::SkBuff,
+        xdp::Xdp,
     },
     rxq::{RxQueue, RxQueueOwner},
     stats::{self, STAT_NAMES},
@@ -104,6 +105,10 @@ impl NetdevOps for Rep {
 
     fn stats(&self, _dev: &Device) -> LinkStats {
         self.rxq.stats.link_stats()
+    }
+
+    fn xdp(&self) -> &Xdp {
+        &self.rxq.xdp
     }
 
     // The port name (`pf0vfN`) and switch ID come from the VF's devlink

@@ -21,6 +21,7 @@ use crate::{
         rtnl::ExtAck,
         rx_ring::{RxRing, RxSlots},
         skb::{EthHdr, SkBuff},
+        xdp::Xdp,
     },
     queue::{self, Moderation},
     ring::RING_SIZE_DEFAULT,
@@ -76,7 +77,7 @@ pub(crate) fn enqueue(
 /// The poll is the ring's consumer: it takes no lock.
 pub(crate) fn deliver(ring: &RxRing, poll: &Poll<'_>, budget: i32) -> i32 {
     let budget = u32::try_from(budget).unwrap_or(0);
-    let done = ring.consume(budget, |skb| poll.gro_receive(skb));
+    let done = ring.consume(budget, |skb| poll.receive(skb));
     // `done <= budget`, which came from an `i32`.
     done as i32
 }
@@ -110,6 +111,8 @@ pub(crate) struct RxQueue {
     #[pin]
     moder: Moderation,
     pub(crate) stats: Counters,
+    /// The port's XDP program.
+    pub(crate) xdp: Xdp,
 }
 
 impl RxQueue {
@@ -121,6 +124,7 @@ impl RxQueue {
             napi <- napi,
             moder <- Moderation::new(Direction::Rx),
             stats: Counters::new()?,
+            xdp: Xdp::new(),
         }? Error))
     }
 

@@ -50,6 +50,7 @@ use crate::{
         rx_ring::RxRing,
         skb::{EthHdr, SkBuff},
         vf_ndo::{VfInfo, VfLinkState, VfVlan},
+        xdp::Xdp,
     },
     queue::{self, Moderation},
     rate::{Admit, Shaper},
@@ -83,6 +84,8 @@ pub(crate) struct Vf {
     #[pin]
     napi: Napi,
     stats: Counters,
+    /// The VF's XDP program.
+    xdp: Xdp,
     /// RX interrupt coalescing (`ethtool -C VF rx-usecs ...`).
     #[pin]
     rx_mod: Moderation,
@@ -162,6 +165,7 @@ impl Vf {
             rx <- rx,
             napi <- napi,
             stats: Counters::new()?,
+            xdp: Xdp::new(),
             rx_mod <- Moderation::new(Direction::Rx),
             tx_mod <- Moderation::new(Direction::Tx),
             spoofchk: AtomicBool::new(true),
@@ -855,6 +859,10 @@ impl NetdevOps for Vf {
 
     fn stats(&self, _dev: &Device) -> LinkStats {
         self.stats.link_stats()
+    }
+
+    fn xdp(&self) -> &Xdp {
+        &self.xdp
     }
 
     fn tx_timeout(&self, dev: &Device, queue: u32) {

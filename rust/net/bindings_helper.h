@@ -4,6 +4,7 @@
  * Documentation/networking/svnic.rst, "Bindings"): the kernel headers whose
  * types 7.3's `kernel::bindings` lacks or has only as opaque types.
  */
+#include <linux/bpf.h>
 #include <linux/device.h>
 #include <linux/device/bus.h>
 #include <linux/dim.h>
@@ -22,6 +23,8 @@
 #include <linux/sysfs.h>
 #include <net/devlink.h>
 #include <net/flow_offload.h>
+#include <net/gso.h>
+#include <net/netdev_queues.h>
 #include <net/netlink.h>
 #include <net/rtnetlink.h>
 

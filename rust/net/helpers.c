@@ -71,6 +71,11 @@ gro_result_t svnic_napi_gro_receive(struct napi_struct *napi, struct sk_buff *sk
 	return napi_gro_receive(napi, skb);
 }
 
+void svnic_skb_mark_napi_id(struct sk_buff *skb, struct napi_struct *napi)
+{
+	skb_mark_napi_id(skb, napi);
+}
+
 void svnic_kfree_skb(struct sk_buff *skb)
 {
 	kfree_skb(skb);

@@ -13,6 +13,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
 #include <linux/workqueue.h>
+#include <net/busy_poll.h>
 #include <net/devlink.h>
 #include <net/netlink.h>
 
@@ -30,6 +31,7 @@ void svnic_netif_napi_add(struct net_device *dev, struct napi_struct *napi,
 			  int (*poll)(struct napi_struct *, int));
 void svnic_netif_napi_del(struct napi_struct *napi);
 gro_result_t svnic_napi_gro_receive(struct napi_struct *napi, struct sk_buff *skb);
+void svnic_skb_mark_napi_id(struct sk_buff *skb, struct napi_struct *napi);
 void svnic_kfree_skb(struct sk_buff *skb);
 void svnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *svnic_skb_share_check(struct sk_buff *skb);

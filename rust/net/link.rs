@@ -529,6 +529,7 @@ impl<T: Driver> Adapter<T> {
     };
 
     const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<LinkDev<T>>::ETHTOOL;
+    const STAT_OPS: &'static bindings::netdev_stat_ops = &Trampolines::<LinkDev<T>>::STAT_OPS;
 
     /// # Safety
     ///
@@ -538,6 +539,7 @@ impl<T: Driver> Adapter<T> {
         unsafe {
             bindings::ether_setup(dev);
             (*dev).ethtool_ops = Self::ETHTOOL_OPS;
+            (*dev).stat_ops = Self::STAT_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::destructor_callback);
             super::ops::setup_features::<T>(dev);

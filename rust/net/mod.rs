@@ -29,3 +29,4 @@ pub(crate) mod rx_ring;
 pub(crate) mod skb;
 pub(crate) mod sriov;
 pub(crate) mod vf_ndo;
+pub(crate) mod xdp;

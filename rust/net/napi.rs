@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
-use super::{bindings, device::Device, skb::SkBuff};
+use super::{bindings, device::Device, skb::SkBuff, xdp::Xdp};
 use core::marker::PhantomData;
 use kernel::{ffi::c_int, prelude::*, types::Opaque};
 
@@ -256,20 +256,24 @@ impl Napi {
 /// for as long as this value lives.
 pub(crate) struct Poll<'a> {
     napi: &'a Napi,
+    /// The device's XDP program as the poll began, null if none: valid for
+    /// the poll, an RCU read-side section ([`Xdp`]).
+    xdp: *mut bindings::bpf_prog,
     _not_send: PhantomData<*mut ()>,
 }
 
 impl<'a> Poll<'a> {
-    /// The poll of `napi`.
+    /// The poll of `napi`, for a device with XDP program `xdp`.
     ///
     /// # Safety
     ///
     /// The caller is the poll function of `napi`, and the value does not
     /// outlive the call.
-    pub(super) unsafe fn new(napi: &'a Napi) -> Self {
+    pub(super) unsafe fn new(napi: &'a Napi, xdp: &Xdp) -> Self {
         // INVARIANT: By the safety requirements.
         Self {
             napi,
+            xdp: xdp.current(),
             _not_send: PhantomData,
         }
     }
@@ -291,13 +295,54 @@ impl<'a> Poll<'a> {
         unsafe { bindings::napi_complete_done(self.napi.as_raw(), work) }
     }
 
-    /// Hands a received frame to the stack: through GRO, unless the buffer
-    /// is shared or cloned (GRO could not merge it; veth skips it too).
-    pub(crate) fn gro_receive(&self, skb: SkBuff) {
+    /// Hands a received frame to the stack. With an XDP program, the
+    /// program has it first, as the wire frames it stands for
+    /// ([`SkBuff::segment`]), each with its checksum filled in, and what it
+    /// passes goes on; the core carries out its other verdicts (drop,
+    /// `XDP_TX` out of this port, redirect).
+    pub(crate) fn receive(&self, skb: SkBuff) {
+        if self.xdp.is_null() {
+            self.to_stack(skb);
+            return;
+        }
+        for frame in skb.segment() {
+            // The program may change the frame: it gets one of its own,
+            // with its checksum in place.
+            let Some(mut frame) = frame.unshare() else {
+                continue;
+            };
+            frame.complete_checksum();
+            let mut skb = frame.into_raw();
+            // SAFETY: `skb` is a valid buffer we own a reference to, and
+            // `self.xdp` a program valid for the poll (type invariant).
+            // `do_xdp_generic` consumes the buffer unless it passes it,
+            // possibly replaced; then the (new) buffer is ours.
+            let passed = unsafe { bindings::do_xdp_generic(self.xdp, &mut skb) }
+                == bindings::xdp_action_XDP_PASS as i32;
+            if passed {
+                // SAFETY: See above.
+                if let Some(skb) = unsafe { SkBuff::from_raw(skb) } {
+                    self.to_stack(skb);
+                }
+            }
+        }
+    }
+
+    /// Hands a frame to the stack: through GRO, unless the buffer is shared
+    /// or cloned (GRO could not merge it; veth skips it too).
+    /// Either way the frame carries the context's NAPI ID (busy polling,
+    /// `SO_INCOMING_NAPI_ID`), as GRO would set it.
+    fn to_stack(&self, skb: SkBuff) {
         if skb.is_shared_or_cloned() {
-            // SAFETY: The core takes over our reference to the buffer; by
-            // the type invariant we are in the context's poll (softirq).
-            unsafe { bindings::netif_receive_skb(skb.into_raw()) };
+            let skb = skb.into_raw();
+            // SAFETY: `skb` is a valid buffer we hold a reference to, and the
+            // context is registered (type invariant). The core then takes
+            // over our reference; by the type invariant we are in the
+            // context's poll (softirq).
+            unsafe {
+                bindings::svnic_skb_mark_napi_id(skb, self.napi.as_raw());
+                bindings::netif_receive_skb(skb);
+            }
             return;
         }
         // SAFETY: By the type invariant this is the context's poll; the core

@@ -139,6 +139,7 @@ impl<T: NetdevOps> Lookup for DriverNetdev<T> {
 impl<T: NetdevOps> DriverNetdev<T> {
     const OPS: &'static bindings::net_device_ops = &Trampolines::<Self>::OPS;
     const ETHTOOL_OPS: &'static bindings::ethtool_ops = &Trampolines::<Self>::ETHTOOL;
+    const STAT_OPS: &'static bindings::netdev_stat_ops = &Trampolines::<Self>::STAT_OPS;
 
     /// # Safety
     ///
@@ -149,6 +150,7 @@ impl<T: NetdevOps> DriverNetdev<T> {
             bindings::ether_setup(dev);
             (*dev).netdev_ops = Self::OPS;
             (*dev).ethtool_ops = Self::ETHTOOL_OPS;
+            (*dev).stat_ops = Self::STAT_OPS;
             (*dev).needs_free_netdev = true;
             (*dev).priv_destructor = Some(Self::destructor);
             let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;

@@ -17,6 +17,7 @@ use super::{
     flower::{self, ClsFlower},
     napi::{Napi, Poll},
     skb::SkBuff,
+    xdp::Xdp,
 };
 use core::{marker::PhantomData, ptr};
 use kernel::{
@@ -79,6 +80,10 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
 
     /// `ndo_get_stats64`.
     fn stats(&self, dev: &Device) -> LinkStats;
+
+    /// Where the device keeps its XDP program (`ip link set DEV xdp ...`),
+    /// which its polls run on what they deliver ([`Poll::receive`]).
+    fn xdp(&self) -> &Xdp;
 
     /// `ndo_get_phys_port_name`: the device's port name on its switch
     /// (`p0`, `pf0vf1`), if it is a switch port (a representor). Under RTNL.
@@ -146,6 +151,7 @@ pub(super) unsafe fn setup_features<T: NetdevOps>(dev: *mut bindings::net_device
         (*dev).features |= OFFLOADS;
         (*dev).hw_enc_features |= OFFLOADS;
         (*dev).vlan_features |= OFFLOADS;
+        (*dev).xdp_features = super::xdp::FEATURES;
         // Not registered yet: only the flag changes, no event.
         bindings::netif_carrier_off(dev);
     }
@@ -186,6 +192,7 @@ impl<L: Lookup> Trampolines<L> {
         ndo_set_mac_address: Some(Self::set_mac),
         ndo_validate_addr: Some(bindings::eth_validate_addr),
         ndo_get_stats64: Some(Self::get_stats64),
+        ndo_bpf: Some(Self::bpf),
         ndo_tx_timeout: if L::Ops::HAS_TX_TIMEOUT {
             Some(Self::tx_timeout)
         } else {
@@ -211,6 +218,15 @@ impl<L: Lookup> Trampolines<L> {
         ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
     };
 
+    /// The per-queue statistics (`netdev` netlink's qstats). Every svnic
+    /// netdev has one queue pair, so queue 0's counters are the device's
+    /// ([`NetdevOps::stats`]) and nothing is left over for the base.
+    pub(super) const STAT_OPS: bindings::netdev_stat_ops = bindings::netdev_stat_ops {
+        get_queue_stats_rx: Some(Self::get_queue_stats_rx),
+        get_queue_stats_tx: Some(Self::get_queue_stats_tx),
+        get_base_stats: Some(Self::get_base_stats),
+    };
+
     /// NAPI poll function for contexts of devices of this kind.
     ///
     /// # Safety
@@ -220,14 +236,14 @@ impl<L: Lookup> Trampolines<L> {
         // SAFETY: The context was added with this function, so it is valid
         // and belongs to a device of this kind whose state outlives it.
         let napi = unsafe { Napi::from_raw(napi) };
+        // SAFETY: See above.
+        let Some(ops) = (unsafe { L::find(napi.dev_raw()) }) else {
+            return 0;
+        };
         // SAFETY: This is the context's poll function; the value lives for
         // the call.
-        let poll = unsafe { Poll::new(napi) };
-        // SAFETY: See above.
-        match unsafe { L::find(napi.dev_raw()) } {
-            Some(ops) => ops.poll(&poll, budget),
-            None => 0,
-        }
+        let poll = unsafe { Poll::new(napi, ops.xdp()) };
+        ops.poll(&poll, budget)
     }
 
     /// # Safety
@@ -424,6 +440,102 @@ impl<L: Lookup> Trampolines<L> {
             ops.flower(unsafe { Device::from_raw(dev) }, &cls)?;
             Ok(0)
         })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core for a registered device of this kind, with `rx`
+    /// valid for writes.
+    unsafe extern "C" fn get_queue_stats_rx(
+        dev: *mut bindings::net_device,
+        _idx: c_int,
+        rx: *mut bindings::netdev_queue_stats_rx,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return;
+        };
+        // SAFETY: As above. The core asks for queues below the device's
+        // queue count, one.
+        let s = ops.stats(unsafe { Device::from_raw(dev) });
+        // SAFETY: `rx` is valid for writes.
+        unsafe {
+            (*rx).packets = s.rx_packets;
+            (*rx).bytes = s.rx_bytes;
+            (*rx).hw_drops = s.rx_dropped;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core for a registered device of this kind, with `tx`
+    /// valid for writes.
+    unsafe extern "C" fn get_queue_stats_tx(
+        dev: *mut bindings::net_device,
+        _idx: c_int,
+        tx: *mut bindings::netdev_queue_stats_tx,
+    ) {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return;
+        };
+        // SAFETY: As above.
+        let s = ops.stats(unsafe { Device::from_raw(dev) });
+        // SAFETY: `tx` is valid for writes.
+        unsafe {
+            (*tx).packets = s.tx_packets;
+            (*tx).bytes = s.tx_bytes;
+            (*tx).hw_drops = s.tx_dropped;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core with `rx` and `tx` valid for writes.
+    unsafe extern "C" fn get_base_stats(
+        _dev: *mut bindings::net_device,
+        rx: *mut bindings::netdev_queue_stats_rx,
+        tx: *mut bindings::netdev_queue_stats_tx,
+    ) {
+        // The counters a queue reports, with nothing outside the queue.
+        // SAFETY: `rx` and `tx` are valid for writes.
+        unsafe {
+            (*rx).packets = 0;
+            (*rx).bytes = 0;
+            (*rx).hw_drops = 0;
+            (*tx).packets = 0;
+            (*tx).bytes = 0;
+            (*tx).hw_drops = 0;
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the core as `ndo_bpf` of a registered device of this kind,
+    /// under RTNL, with `bpf` valid.
+    unsafe extern "C" fn bpf(
+        dev: *mut bindings::net_device,
+        bpf: *mut bindings::netdev_bpf,
+    ) -> c_int {
+        // SAFETY: `dev` is ours and registered.
+        let Some(ops) = (unsafe { L::find(dev) }) else {
+            return ENODEV.to_errno();
+        };
+        // SAFETY: `bpf` is valid.
+        if unsafe { (*bpf).command } != bindings::bpf_netdev_command_XDP_SETUP_PROG {
+            // Offload (`xdpoffload`) and AF_XDP zero-copy pools: none. The
+            // core attaches only driver-mode programs here, and binds
+            // AF_XDP sockets in copy mode.
+            return EOPNOTSUPP.to_errno();
+        }
+        // SAFETY: For `XDP_SETUP_PROG` the union holds the program (null to
+        // detach), whose reference the core hands over; the core checked
+        // that it is no offloaded or device-bound one.
+        unsafe {
+            ops.xdp()
+                .install((*bpf).__bindgen_anon_1.__bindgen_anon_1.prog)
+        };
+        0
     }
 
     /// # Safety

@@ -329,6 +329,113 @@ impl SkBuff {
     }
 }
 
+impl SkBuff {
+    /// The buffer as one only we hold: a shared one is replaced by a clone
+    /// of our own; `None` (dropped) if that fails.
+    pub(super) fn unshare(self) -> Option<SkBuff> {
+        // SAFETY: We hand over our reference; `skb_share_check` returns a
+        // buffer we own or null (having dropped ours).
+        unsafe { SkBuff::from_raw(bindings::svnic_skb_share_check(self.into_raw())) }
+    }
+
+    /// Fills in a checksum left to offload (`CHECKSUM_PARTIAL`), as a NIC
+    /// does before the frame leaves; on failure (out of memory) it stays
+    /// pending.
+    pub(super) fn complete_checksum(&mut self) {
+        let skb = self.as_raw();
+        // SAFETY: By the type invariant the buffer is valid; `ip_summed` is
+        // in the struct group `__bindgen_anon_4` describes. A buffer only we
+        // hold may be changed (`skb_checksum_help` unshares cloned data).
+        unsafe {
+            let fields = (*skb).__bindgen_anon_4.__bindgen_anon_1.as_ref();
+            if u32::from(fields.ip_summed()) == bindings::CHECKSUM_PARTIAL {
+                bindings::skb_checksum_help(skb);
+            }
+        }
+    }
+
+    /// The wire frames the buffer stands for: a GSO buffer (a TCP or UDP
+    /// segment up to 64 KB that crossed the switch whole) cut into its
+    /// segments, checksummed in software, as the frames a wire would have
+    /// carried; any other buffer as it is. Each comes with `data` past its
+    /// MAC header, as `eth_type_trans` leaves it. A buffer that cannot be
+    /// segmented (out of memory, a GSO type the core does not know) is
+    /// dropped: nothing comes out.
+    pub(crate) fn segment(mut self) -> Segments {
+        if self.gso().is_none() {
+            // INVARIANT: one buffer we own, not on a list.
+            return Segments(self.into_raw());
+        }
+        let dev = self.dev_raw();
+        // Segmentation starts at the MAC header (as openvswitch's, outside
+        // the transmit path).
+        self.push_mac_header();
+        // SAFETY: By the type invariant the buffer is valid; it is a GSO
+        // buffer with `data` at its MAC header. The result is a list of new
+        // buffers we own, an error pointer or null; the original stays ours.
+        let segs = unsafe {
+            bindings::__skb_gso_segment(self.as_raw(), 1u64 << bindings::NETIF_F_SG_BIT, false)
+        };
+        // An error pointer is one of the last `MAX_ERRNO` (4095) addresses.
+        if segs.is_null() || segs as usize > usize::MAX - 4095 {
+            // INVARIANT: empty.
+            return Segments(core::ptr::null_mut());
+        }
+        // SAFETY: The segments copied what they need; the original is done
+        // with, not dropped.
+        unsafe { bindings::svnic_consume_skb(self.into_raw()) };
+        let mut seg = segs;
+        while !seg.is_null() {
+            // SAFETY: `seg` is a valid buffer of the list, with `data` at its
+            // MAC header, a copy of the original's; `dev` is the device the
+            // original was being received by.
+            unsafe {
+                bindings::eth_type_trans(seg, dev);
+                seg = (*seg).__bindgen_anon_1.__bindgen_anon_1.next;
+            }
+        }
+        // INVARIANT: the list `__skb_gso_segment` made, ours.
+        Segments(segs)
+    }
+}
+
+/// Frames made by [`SkBuff::segment`], taken one at a time; the ones not
+/// taken are freed with the iterator.
+///
+/// # Invariants
+///
+/// `self.0` is null or the first of a `next`-linked list of valid buffers
+/// whose references we own.
+pub(crate) struct Segments(*mut bindings::sk_buff);
+
+impl Iterator for Segments {
+    type Item = SkBuff;
+
+    fn next(&mut self) -> Option<SkBuff> {
+        let skb = self.0;
+        if skb.is_null() {
+            return None;
+        }
+        // SAFETY: By the type invariant `skb` is a valid buffer of the list,
+        // ours; unlinked, its reference goes to the new `SkBuff`.
+        unsafe {
+            let next = &raw mut (*skb).__bindgen_anon_1.__bindgen_anon_1.next;
+            // INVARIANT: the rest of the list.
+            self.0 = *next;
+            *next = core::ptr::null_mut();
+            SkBuff::from_raw(skb)
+        }
+    }
+}
+
+impl Drop for Segments {
+    fn drop(&mut self) {
+        for skb in self.by_ref() {
+            drop(skb);
+        }
+    }
+}
+
 impl Drop for SkBuff {
     fn drop(&mut self) {
         // SAFETY: By the type invariant we own a reference, released here.

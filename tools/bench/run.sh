@@ -17,26 +17,13 @@ export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-19/lib}
 "$repo/tools/vm/setup.sh" >&2
 kdir=$(SVNIC_KERNEL_FLAVOUR=plain "$repo/tools/vm/kernel.sh" | tail -n1)
 
-# The module tree next to the repository's own build stays that of the
-# debug kernel; this one is a copy built against the plain kernel.
-src=$out/src
-mkdir -p "$src"
-rm -rf "$src/rust"
-cp -r "$repo/Kbuild" "$repo/rust" "$src/"
-find "$src/rust" -name '*.o' -o -name '*.cmd' -o -name 'bindings_generated.rs' | xargs rm -f
-echo "svnic-bench: building svnic.ko against $kdir" >&2
-log=$out/build.log
-if ! make -C "$kdir" M="$src" LLVM=-19 modules >"$log" 2>&1; then
-	cat "$log" >&2
-	echo "svnic-bench: error: the module does not build" >&2
-	exit 1
-fi
+ko=$("$repo/tools/vm/module.sh" "$kdir" "$out/src")
 
 export SVNIC_BENCH_JSON=$out/results.json
 rm -f "$SVNIC_BENCH_JSON"
 env=$(env | grep '^SVNIC_BENCH_' | sed "s/^/export '/; s/\$/';/" | tr '\n' ' ' || true)
 SVNIC_VM_TIMEOUT=${SVNIC_VM_TIMEOUT:-3000} "$repo/tools/vm/run.sh" "$kdir" "$out" \
-	"$env insmod $src/svnic.ko && tools/bench/bench.sh >$out/results.txt; rc=\$?; cat $out/results.txt; rmmod svnic; exit \$rc"
+	"$env insmod $ko && tools/bench/bench.sh >$out/results.txt; rc=\$?; cat $out/results.txt; rmmod svnic; exit \$rc"
 echo "svnic-bench: results in $out/results.txt (guest kernel log: $out/console.log)" >&2
 if ! /usr/bin/python3 -c 'import matplotlib' 2>/dev/null; then
 	echo "svnic-bench: installing python3-matplotlib for the figures" >&2

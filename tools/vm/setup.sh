@@ -49,7 +49,8 @@ fi
 pkgs=(clang-19 lld-19 llvm-19 libclang-19-dev make bc bison flex cpio
       libelf-dev libssl-dev kmod udev python3-venv xz-utils zstd
       busybox-static rsync iputils-ping procps psmisc jq
-      socat iperf3 netsniff-ng tcpdump linux-perf)
+      socat iperf3 netsniff-ng tcpdump linux-perf
+      gcc libc6-dev libbpf-dev bpftool python3-yaml)
 bpo_pkgs=(qemu-system-x86 iproute2 ethtool)
 
 missing=()

@@ -19,7 +19,9 @@
 # receiver kick a burst and reaches the receiver's stack whole. Offloads:
 # a TCP stream crosses the switch in TSO segments larger than the MTU, its
 # checksums left to offload, and arrives whole; with TSO off the stack
-# segments it first.
+# segments it first. XDP in driver mode: a program's drop, tx (back out of
+# the port, through its spoof check) and pass (a TSO buffer as the wire
+# frames it stands for) verdicts, and its detach.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -247,9 +249,9 @@ test_stop_wake()
 	log_test "datapath: a queue stopped behind a full ring wakes; no TX timeout"
 }
 
-# tcp_stream: sends 4 MB from VF0 to VF1 over TCP; prints "bytes frames
-# frame_bytes": what arrived at VF1's socket, and the frames and bytes
-# VF1's RX ring took meanwhile.
+# tcp_stream: sends 4 MB from VF0 to VF1 over TCP; prints "bytes napi_id
+# frames frame_bytes": what arrived at VF1's socket and the NAPI ID it saw,
+# and the frames and bytes VF1's RX ring took meanwhile.
 tcp_stream()
 {
 	local p0 b0 p1 b1 got
@@ -257,29 +259,80 @@ tcp_stream()
 	got=$(svnic_in "$NS_VF1" python3 "$(dirname "$(readlink -e "$0")")/svnic_tcp.py" \
 		192.0.2.11 "/run/netns/$NS_VF0" 4000000)
 	read -r p1 b1 < <(stats pf0v1 rx_packets rx_bytes)
-	echo "${got:-0} $((p1 - p0)) $((b1 - b0))"
+	echo "${got:-0 0} $((p1 - p0)) $((b1 - b0))"
 }
 
 test_offloads()
 {
-	local got frames bytes
+	local got napi frames bytes
 	RET=0
-	read -r got frames bytes < <(tcp_stream)
-	echo "    TSO on: $got bytes in $frames frames, $((bytes / (frames ? frames : 1))) bytes a frame"
+	read -r got napi frames bytes < <(tcp_stream)
+	echo "    TSO on: $got bytes in $frames frames, $((bytes / (frames ? frames : 1))) bytes a frame, NAPI ID $napi"
 	[ "$got" = 4000000 ]
 	check_err $? "the stream did not arrive whole"
+	# Busy polling and SO_INCOMING_NAPI_ID need the ID of VF1's poll on
+	# what it delivers (IDs start above NR_CPUS, never 0).
+	((napi > 0))
+	check_err $? "the received segments carry no NAPI ID"
 	((bytes / (frames ? frames : 1) > 1500))
 	check_err $? "segments larger than the MTU did not cross the switch"
 	svnic_ethtool pf0v0 -K tso off
 	check_err $? "ethtool -K tso off refused"
-	read -r got frames bytes < <(tcp_stream)
+	read -r got napi frames bytes < <(tcp_stream)
 	echo "    TSO off: $got bytes in $frames frames"
 	svnic_ethtool pf0v0 -K tso on
 	[ "$got" = 4000000 ]
 	check_err $? "the stream did not arrive whole with TSO off"
 	((bytes / (frames ? frames : 1) <= 1514))
 	check_err $? "with TSO off frames larger than the MTU crossed"
-	log_test "datapath: TCP segments cross the switch unsegmented, checksums pending"
+	log_test "datapath: TCP segments cross the switch unsegmented, checksums pending, with the receiver's NAPI ID"
+}
+
+# xdp_attach NS DEV VERDICT: attaches an XDP program returning VERDICT (pass,
+# drop, tx) to DEV in driver mode, or detaches it (off).
+xdp_attach()
+{
+	svnic_in "$1" python3 -S "$(dirname "$(readlink -e "$0")")/svnic_nl.py" xdp "$2" "$3"
+}
+
+test_xdp()
+{
+	local r0 r1 s0 s1 got napi frames bytes
+	RET=0
+	ip -n "$NS_HOST" link set pf0 vf 1 spoofchk on
+	xdp_attach "$NS_VF1" pf0v1 drop
+	check_err $? "a driver-mode XDP program was refused"
+	[[ $(ip -n "$NS_VF1" link show pf0v1) == *" xdp qdisc"* ]]
+	check_err $? "VF1 does not show a driver-mode program (xdp)"
+	read -r r0 < <(stats pf0v1 rx_packets)
+	pings "$NS_VF0" 192.0.2.11 1
+	check_fail $? "VF1 answered through an XDP_DROP program"
+	read -r r1 < <(stats pf0v1 rx_packets)
+	((r1 > r0))
+	check_err $? "VF1 did not count the frames its program dropped"
+	# XDP_TX: back out of VF1 as it came, with VF0's source address,
+	# which VF1's spoof check drops.
+	xdp_attach "$NS_VF1" pf0v1 tx
+	check_err $? "replacing the program failed"
+	read -r s0 < <(stats pf0v1 tx_spoofed)
+	pings "$NS_VF0" 192.0.2.11 1
+	read -r s1 < <(stats pf0v1 tx_spoofed)
+	((s1 > s0))
+	check_err $? "XDP_TX did not send the frame back out of VF1 (tx_spoofed $s0 -> $s1)"
+	# XDP_PASS: the program sees a TSO buffer as the wire frames it stands
+	# for, checksummed; the stream arrives whole.
+	xdp_attach "$NS_VF1" pf0v1 pass
+	read -r got napi frames bytes < <(tcp_stream)
+	echo "    XDP_PASS: $got bytes, NAPI ID $napi"
+	[ "$got" = 4000000 ]
+	check_err $? "the TCP stream did not arrive whole through XDP_PASS"
+	xdp_attach "$NS_VF1" pf0v1 off
+	check_err $? "detaching the program failed"
+	[[ $(ip -n "$NS_VF1" link show pf0v1) != *" xdp "* ]]
+	check_err $? "VF1 still shows a program"
+	pings "$NS_VF0" 192.0.2.11
+	check_err $? "VF0 does not reach VF1 after the program is gone"
+	log_test "datapath: XDP in driver mode: drop, tx (through the spoof check), pass (TSO buffers as wire frames), detach"
 }
 
 trap defer_scopes_cleanup EXIT
@@ -298,4 +351,5 @@ test_bursts
 test_rx_full
 test_stop_wake
 test_offloads
+test_xdp
 exit "$EXIT_STATUS"

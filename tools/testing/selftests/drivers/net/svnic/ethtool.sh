@@ -372,16 +372,19 @@ test_adaptive()
 # between two readings of `ethtool -S` (taken before and after it).
 stats_agree()
 {
-	local dev=$1 e1 e2 ip_s a1 b1 a b a2 b2
+	local dev=$1 ns e1 e2 ip_s q a1 b1 a b qa qb a2 b2
+	ns=$(svnic_dev_ns "$dev")
 	e1=$(svnic_ethtool_stats "$dev" rx_packets tx_packets)
-	ip_s=$(ip -n "$(svnic_dev_ns "$dev")" -s -j link show dev "$dev" |
+	ip_s=$(ip -n "$ns" -s -j link show dev "$dev" |
 		jq -r '.[0].stats64 | "\(.rx.packets) \(.tx.packets)"')
+	q=$(svnic_in "$ns" python3 -S "$svnic_dir/svnic_nl.py" qstats "$dev")
 	e2=$(svnic_ethtool_stats "$dev" rx_packets tx_packets)
 	read -r a1 b1 <<<"$e1"
 	read -r a b <<<"$ip_s"
+	read -r qa qb <<<"$q"
 	read -r a2 b2 <<<"$e2"
-	((a1 <= a && a <= a2 && b1 <= b && b <= b2)) || {
-		echo "$dev: ethtool -S rx/tx packets $e1 then $e2, ip -s link $ip_s"
+	((a1 <= a && a <= qa && qa <= a2 && b1 <= b && b <= qb && qb <= b2)) || {
+		echo "$dev: ethtool -S rx/tx packets $e1 then $e2, ip -s link $ip_s, qstats $q"
 		return 1
 	}
 }
@@ -411,7 +414,7 @@ test_stats()
 		msg=$(stats_agree "$dev")
 		check_err $? "$msg"
 	done
-	log_test "ethtool -S: every counter named, packets as ip -s link counts them"
+	log_test "ethtool -S: every counter named, packets as ip -s link and the queues' qstats count them"
 }
 
 # The loop each stressing process runs, in the namespace of DEV: ring sizes

@@ -6,7 +6,8 @@ Usage: svnic_tcp.py ADDR TX_NETNS BYTES
 
 Runs in the receiver's network namespace: listens on ADDR (an IPv4 address
 of this namespace), connects to it from TX_NETNS (a /run/netns path), sends
-BYTES bytes and prints how many arrived.
+BYTES bytes and prints how many arrived and the NAPI ID the receiving
+socket saw last (SO_INCOMING_NAPI_ID; 0 if none).
 """
 
 import socket
@@ -16,6 +17,7 @@ import threading
 import svnic_netns
 
 PORT = 5201
+SO_INCOMING_NAPI_ID = 56
 
 
 def main():
@@ -46,7 +48,7 @@ def main():
             break
         got += len(data)
     sender.join()
-    print(got)
+    print(got, conn.getsockopt(socket.SOL_SOCKET, SO_INCOMING_NAPI_ID))
 
 
 if __name__ == "__main__":
