@@ -45,31 +45,33 @@ impl PortId {
     }
 }
 
-/// One FDB entry: the unicast address `mac` of `port` in VLAN `vlan`.
+/// The key of the entry of unicast address `mac` in VLAN `vlan`: the VLAN
+/// in the top 16 bits, the address (big-endian) in the low 48, so that
+/// keys order as `(vlan, mac)` do and compare in one instruction.
+fn key(mac: &MacAddr, vlan: u16) -> u64 {
+    let [a, b, c, d, e, f] = *mac;
+    let [v0, v1] = vlan.to_be_bytes();
+    u64::from_be_bytes([v0, v1, a, b, c, d, e, f])
+}
+
+/// One FDB entry: a unicast address in a VLAN ([`key`]) and its `port`.
 ///
 /// # Invariants
 ///
-/// `vlan <= VLAN_VID_MAX` and `mac` is a valid unicast address.
+/// `key` is the key of a valid unicast address in a VLAN up to
+/// `VLAN_VID_MAX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FdbEntry {
-    vlan: u16,
-    mac: MacAddr,
+    key: u64,
     port: PortId,
-}
-
-impl FdbEntry {
-    /// Whether this entry sorts before the entry of key `(vlan, mac)`.
-    fn is_before(&self, mac: &MacAddr, vlan: u16) -> bool {
-        (self.vlan, &self.mac) < (vlan, mac)
-    }
 }
 
 /// Forwarding database of the embedded switch.
 ///
 /// # Invariants
 ///
-/// `entries` is sorted by `(vlan, mac)`, strictly: a key has at most one
-/// entry.
+/// `entries` is sorted by key (so by `(vlan, mac)`), strictly: a key has
+/// at most one entry.
 pub(crate) struct Fdb {
     entries: KVec<FdbEntry>,
 }
@@ -86,11 +88,9 @@ impl Fdb {
     /// Position of the entry of key `(vlan, mac)`, or where it would be,
     /// and the entry if there is one.
     fn find(&self, mac: &MacAddr, vlan: u16) -> (usize, Option<&FdbEntry>) {
-        let at = self.entries.partition_point(|e| e.is_before(mac, vlan));
-        let found = self
-            .entries
-            .get(at)
-            .filter(|e| e.vlan == vlan && e.mac == *mac);
+        let k = key(mac, vlan);
+        let at = self.entries.partition_point(|e| e.key < k);
+        let found = self.entries.get(at).filter(|e| e.key == k);
         (at, found)
     }
 
@@ -113,8 +113,7 @@ impl Fdb {
             None => {
                 self.entries.push(
                     FdbEntry {
-                        vlan,
-                        mac: *mac,
+                        key: key(mac, vlan),
                         port,
                     },
                     GFP_KERNEL,
@@ -363,9 +362,17 @@ mod tests {
 
     /// Whether the entries are strictly sorted by `(vlan, mac)`.
     fn sorted(fdb: &Fdb) -> bool {
-        fdb.entries
-            .windows(2)
-            .all(|w| (w[0].vlan, w[0].mac) < (w[1].vlan, w[1].mac))
+        fdb.entries.windows(2).all(|w| w[0].key < w[1].key)
+    }
+
+    #[test]
+    fn keys_order_as_vlan_then_address() {
+        let a = [0x02, 0, 0, 0, 0, 0xff];
+        let b = [0x02, 0, 0, 0, 1, 0];
+        assert!(key(&a, 0) < key(&b, 0));
+        assert!(key(&b, 0) < key(&a, 1));
+        assert!(key(&b, 1) < key(&a, 4094));
+        assert_eq!(key(&a, 0x0abc) >> 48, 0x0abc);
     }
 
     /// A switch with the uplink, the PF (address A), VF0 (B) and VF1 (C),

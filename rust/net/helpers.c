@@ -166,11 +166,6 @@ int svnic___vlan_hwaccel_get_tag(const struct sk_buff *skb, u16 *vlan_tci)
 	return __vlan_hwaccel_get_tag(skb, vlan_tci);
 }
 
-__be16 svnic_skb_protocol(const struct sk_buff *skb, bool skip_vlan)
-{
-	return skb_protocol(skb, skip_vlan);
-}
-
 void svnic___vlan_hwaccel_put_tag(struct sk_buff *skb, __be16 vlan_proto, u16 vlan_tci)
 {
 	__vlan_hwaccel_put_tag(skb, vlan_proto, vlan_tci);

@@ -50,7 +50,6 @@ void svnic_netdev_tx_completed_queue(struct net_device *dev, unsigned int pkts, 
 void svnic_netdev_tx_reset_queue(struct net_device *dev);
 void svnic_netif_start_queue(struct net_device *dev);
 int svnic___vlan_hwaccel_get_tag(const struct sk_buff *skb, u16 *vlan_tci);
-__be16 svnic_skb_protocol(const struct sk_buff *skb, bool skip_vlan);
 void svnic___vlan_hwaccel_put_tag(struct sk_buff *skb, __be16 vlan_proto, u16 vlan_tci);
 void svnic___vlan_hwaccel_clear_tag(struct sk_buff *skb);
 struct nlattr *svnic_nlmsg_find_attr(const struct nlmsghdr *nlh, int hdrlen, int attrtype);

@@ -7,7 +7,9 @@
 //! The data path counts every frame; a shared atomic would bounce its cache
 //! line between CPUs and pay a locked instruction per frame, which veth does
 //! not. Each CPU adds to its own copy with `this_cpu_add` (one instruction
-//! on x86, safe from any context); readers sum the copies.
+//! on x86, safe from any context); readers sum the copies. On x86-64 SMP
+//! kernels the instruction is emitted here, as the C macro emits it, instead
+//! of a call to a helper around the macro (a frame pays eight of them).
 
 use super::bindings;
 use core::ptr::NonNull;
@@ -46,9 +48,27 @@ impl<const N: usize> PerCpuCounters<N> {
         if i >= N {
             return;
         }
-        // SAFETY: By the type invariant `ptr` is a per-CPU `[u64; N]`, and
-        // `i < N`; `this_cpu_add` is safe with preemption on or off.
-        unsafe { bindings::svnic_this_cpu_add_u64(self.ptr.as_ptr().wrapping_add(i), n) }
+        let counter = self.ptr.as_ptr().wrapping_add(i);
+        #[cfg(all(target_arch = "x86_64", CONFIG_SMP))]
+        // SAFETY: By the type invariant `counter` is a per-CPU `u64` (`i <
+        // N`): relative to the `%gs` base, which is this CPU's per-CPU
+        // offset, it addresses this CPU's copy. One `add` to it is what
+        // `this_cpu_add` emits on x86-64: it cannot be split by an interrupt
+        // or a migration, so it is safe with preemption on or off.
+        unsafe {
+            core::arch::asm!(
+                "add qword ptr gs:[{counter}], {n}",
+                counter = in(reg) counter,
+                n = in(reg) n,
+                options(nostack),
+            )
+        };
+        #[cfg(not(all(target_arch = "x86_64", CONFIG_SMP)))]
+        // SAFETY: By the type invariant `counter` is a per-CPU `u64` (`i <
+        // N`); `this_cpu_add` is safe with preemption on or off.
+        unsafe {
+            bindings::svnic_this_cpu_add_u64(counter, n)
+        };
     }
 
     /// The sum of counter `i` over every CPU (0 for `i >= N`).

@@ -124,12 +124,17 @@ impl SkBuff {
     /// has no whole Ethernet header at its MAC header.
     pub(crate) fn eth(&self) -> Option<EthHdr> {
         let h = self.eth_header()?;
-        Some(EthHdr {
-            dst: [h[0], h[1], h[2], h[3], h[4], h[5]],
-            src: [h[6], h[7], h[8], h[9], h[10], h[11]],
-            vlan: self.outer_vlan(),
+        let mut hdr = EthHdr {
+            dst: [0; 6],
+            src: [0; 6],
+            vlan: None,
             proto: u16::from_be_bytes([h[12], h[13]]),
-        })
+        };
+        // Whole-array copies: the compiler moves them in two loads each.
+        hdr.dst.copy_from_slice(&h[..6]);
+        hdr.src.copy_from_slice(&h[6..12]);
+        hdr.vlan = self.hw_vlan().or_else(|| self.inband_vlan(&h));
+        Some(hdr)
     }
 
     /// The segmentation of a GSO buffer: its segment payload size and the
@@ -194,19 +199,38 @@ impl SkBuff {
     /// not in the linear part reads as VID 4095, which no port VLAN or FDB
     /// entry matches.
     pub(crate) fn outer_vlan(&self) -> Option<(u16, u16)> {
-        let skb = self.as_raw();
-        let mut tci = 0u16;
-        // SAFETY: By the type invariant the buffer is valid.
-        if unsafe { bindings::svnic___vlan_hwaccel_get_tag(skb, &mut tci) } == 0 {
-            // SAFETY: As above; with a tag present this is its protocol.
-            let tpid = u16::from_be(unsafe { bindings::svnic_skb_protocol(skb, false) });
-            return Some((tpid, tci));
-        }
-        let h = self.eth_header()?;
+        self.hw_vlan()
+            .or_else(|| self.inband_vlan(&self.eth_header()?))
+    }
+
+    /// The accelerated VLAN tag (`__vlan_hwaccel_get_tag` and
+    /// `skb_protocol`, read inline: the data path asks it of every frame).
+    #[inline]
+    fn hw_vlan(&self) -> Option<(u16, u16)> {
+        // SAFETY: By the type invariant the buffer is valid; the tag is in
+        // the struct group `__bindgen_anon_4` describes, a union of the
+        // whole (`vlan_all`, nonzero when a tag is present, as
+        // `skb_vlan_tag_present` reads it) and its protocol and TCI.
+        let tag = unsafe {
+            let skb = &*self.as_raw();
+            skb.__bindgen_anon_4
+                .__bindgen_anon_1
+                .as_ref()
+                .__bindgen_anon_2
+        };
+        // SAFETY: Every bit pattern is valid for either view of the union.
+        let (all, tag) = unsafe { (tag.vlan_all, tag.__bindgen_anon_1) };
+        (all != 0).then(|| (u16::from_be(tag.vlan_proto), tag.vlan_tci))
+    }
+
+    /// The tag in the frame after the addresses of header `h`, if its
+    /// EtherType is a VLAN TPID (see [`SkBuff::outer_vlan`]).
+    fn inband_vlan(&self, h: &[u8; 14]) -> Option<(u16, u16)> {
         let tpid = u16::from_be_bytes([h[12], h[13]]);
         if tpid != ETH_P_8021Q && tpid != ETH_P_8021AD {
             return None;
         }
+        let skb = self.as_raw();
         let mut tag = [0u8; 2];
         // SAFETY: By the type invariant the buffer is valid; we read the two
         // bytes after the Ethernet header only if they are in the head buffer.
@@ -237,12 +261,7 @@ impl SkBuff {
             return 0;
         };
         let outer = u16::from_be_bytes([h[12], h[13]]);
-        // SAFETY: By the type invariant the buffer is valid.
-        let accelerated = unsafe {
-            let mut tci = 0u16;
-            bindings::svnic___vlan_hwaccel_get_tag(self.as_raw(), &mut tci) == 0
-        };
-        if accelerated || (outer != ETH_P_8021Q && outer != ETH_P_8021AD) {
+        if self.hw_vlan().is_some() || (outer != ETH_P_8021Q && outer != ETH_P_8021AD) {
             return outer;
         }
         let mut t = [0u8; 2];

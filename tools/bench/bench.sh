@@ -28,6 +28,12 @@
 #   prof (not run by default): where W1's 64-byte flood spends its CPU
 #       time on svnic and on veth: perf samples (cpu-clock, all CPUs) per
 #       1000 delivered packets, by kernel function, the top of each path.
+#   insns (not run by default; TCG only): the guest instructions, memory
+#       accesses and simulated TLB misses per delivered packet of a
+#       fixed-count 64-byte pktgen flood on each path, counted exactly by
+#       a QEMU plugin (tools/bench/insns.c) between two runs of a marker
+#       program; tools/bench/run.sh sets it up and tools/bench/insns.py
+#       prints the table after the VM ends.
 #
 # pktgen's `burst` (xmit_more) is not among them: pktgen refuses it on a
 # device without IFF_TX_SKB_SHARING, and veth, macvlan and svnic's VFs all
@@ -38,6 +44,7 @@
 # SVNIC_BENCH_JSON (a file, if set) as JSON.
 #
 # Environment: SVNIC_BENCH_SECONDS (measured seconds per run, 5),
+# SVNIC_BENCH_INSNS_PACKETS (frames per path of insns, 50000),
 # SVNIC_BENCH_REPS (runs per path and size, 3), SVNIC_BENCH_PATHS (the list
 # above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7"), SVNIC_BENCH_JSON.
 set -u
@@ -309,6 +316,34 @@ prof()
 		rm -f "$data"
 		cleanup
 	done
+}
+
+insns()
+{
+	local p n=${SVNIC_BENCH_INSNS_PACKETS:-50000} dir=${SVNIC_BENCH_INSNS_DIR:-} r0 r1
+	if [ -z "${SVNIC_BENCH_MARK:-}" ] || [ -z "$dir" ]; then
+		note "insns: needs tools/bench/run.sh's QEMU plugin: skipped"
+		return
+	fi
+	echo "## insns: $n 64B frames a path, counted by the QEMU plugin (table below, after the VM)"
+	sysctl -qw kernel.kptr_restrict=0
+	: >"$dir/runs"
+	for p in $paths; do
+		setup "$p" 1
+		pktgen_setup 0 64
+		pg bench_a0 "${TX[0]}" "count $n"
+		# Let the setup's stragglers (neighbour timers, udev) settle.
+		sleep 2
+		r0=$(rx_count 0)
+		# The plugin's window: from one run of the marker to the next.
+		"$SVNIC_BENCH_MARK"
+		ip netns exec bench_a0 sh -c 'echo start >/proc/net/pktgen/pgctrl'
+		"$SVNIC_BENCH_MARK"
+		r1=$(rx_count 0)
+		echo "$p $((r1 - r0))" >>"$dir/runs"
+		cleanup
+	done
+	cat /proc/kallsyms >"$dir/kallsyms"
 }
 
 w1()

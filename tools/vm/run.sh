@@ -14,7 +14,8 @@
 #
 # Environment: SVNIC_VM_TIMEOUT (seconds, default 1200), SVNIC_VM_CPUS (2),
 # SVNIC_VM_MEMORY (2G), SVNIC_VM_KVM (auto|yes|no; auto probes KVM once per
-# machine and falls back to TCG).
+# machine and falls back to TCG), SVNIC_VM_QEMU_OPTS (more QEMU options, e.g.
+# make bench's -plugin).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -56,6 +57,7 @@ if [ "$kvm" = auto ]; then
 fi
 accel=()
 [ "$kvm" = yes ] || accel=(--disable-kvm)
+[ -z "${SVNIC_VM_QEMU_OPTS:-}" ] || accel+=("--qemu-opts=$SVNIC_VM_QEMU_OPTS")
 say "booting $(basename "$(dirname "$kdir")") ($([ "$kvm" = yes ] && echo KVM || echo TCG), timeout ${timeout_s}s)"
 
 # The guest runs a small script that keeps the command's output and exit
