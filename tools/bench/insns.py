@@ -68,6 +68,9 @@ def main():
     dumps = read_dumps(os.path.join(d, "insns.out"))
     addrs, names = read_symbols(os.path.join(d, "kallsyms"))
     fig, funcs = {}, {}
+    if not dumps:
+        print("insns: the plugin counted nothing (QEMU runs plugins under TCG only, not KVM)")
+        return
     print("## insns: per delivered packet: guest instructions, memory accesses,")
     print("## misses of a simulated direct-mapped TLB of 64/256/1024 entries (+8 victims)")
     for i, (path, packets) in enumerate(runs):
