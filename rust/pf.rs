@@ -306,7 +306,12 @@ impl Pf {
 impl NetdevOps for Pf {
     fn open(&self, dev: &Device) -> Result {
         self.uplink_mac_filter_add(&dev.mac())?;
-        self.rxq.open();
+        if let Err(e) = self.rxq.open() {
+            if self.uc_added.swap(false, Relaxed) {
+                let _ = self.uplink().uc_del(&dev.mac());
+            }
+            return Err(e);
+        }
         dev.transfer_operstate(self.uplink());
         Ok(())
     }

@@ -77,7 +77,7 @@ impl RxQueueOwner for Rep {
 #[vtable]
 impl NetdevOps for Rep {
     fn open(&self, dev: &Device) -> Result {
-        self.rxq.open();
+        self.rxq.open()?;
         // A representor's link is the switch's, there whenever it is.
         dev.set_carrier(true);
         Ok(())

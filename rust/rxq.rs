@@ -155,8 +155,8 @@ impl RxQueue {
     }
 
     /// `ndo_open`.
-    pub(crate) fn open(&self) {
-        self.napi.enable();
+    pub(crate) fn open(&self) -> Result {
+        self.napi.enable()
     }
 
     /// `ndo_stop`: stops polling and drops what the ring holds.

@@ -741,7 +741,7 @@ fn link_state_to_u8(s: VfLinkState) -> u8 {
 #[vtable]
 impl NetdevOps for Vf {
     fn open(&self, dev: &Device) -> Result {
-        self.napi.enable();
+        self.napi.enable()?;
         self.update_carrier(dev);
         dev.bql_reset();
         dev.wake_queue();

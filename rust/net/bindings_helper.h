@@ -16,10 +16,14 @@
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
 #include <linux/if_vlan.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/netdevice.h>
 #include <linux/notifier.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/smp.h>
 #include <linux/sysfs.h>
 #include <net/devlink.h>
 #include <net/flow_offload.h>

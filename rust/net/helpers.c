@@ -291,3 +291,43 @@ bool svnic_skb_cloned(const struct sk_buff *skb)
 {
 	return skb_cloned(skb);
 }
+
+unsigned int svnic_smp_processor_id(void)
+{
+	return raw_smp_processor_id();
+}
+
+void svnic_init_csd(struct __call_single_data *csd, smp_call_func_t func, void *info)
+{
+	INIT_CSD(csd, func, info);
+}
+
+void svnic_generic_handle_irq_desc(struct irq_desc *desc)
+{
+	generic_handle_irq_desc(desc);
+}
+
+struct irq_desc *svnic_irq_data_to_desc(struct irq_data *data)
+{
+	return irq_data_to_desc(data);
+}
+
+unsigned int svnic_cpumask_first_online(const struct cpumask *mask)
+{
+	return cpumask_first_and(mask, cpu_online_mask);
+}
+
+bool svnic_cpumask_test_this_cpu(const struct cpumask *mask)
+{
+	return cpumask_test_cpu(raw_smp_processor_id(), mask);
+}
+
+const struct cpumask *svnic_irq_data_get_affinity_mask(struct irq_data *data)
+{
+	return irq_data_get_affinity_mask(data);
+}
+
+void svnic_irq_data_set_effective_affinity(struct irq_data *data, const struct cpumask *mask)
+{
+	irq_data_update_effective_affinity(data, mask);
+}

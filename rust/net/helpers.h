@@ -9,9 +9,13 @@
 #include <linux/dim.h>
 #include <linux/etherdevice.h>
 #include <linux/if_vlan.h>
+#include <linux/interrupt.h>
+#include <linux/irq.h>
+#include <linux/irqdesc.h>
 #include <linux/netdevice.h>
 #include <linux/rtnetlink.h>
 #include <linux/skbuff.h>
+#include <linux/smp.h>
 #include <linux/workqueue.h>
 #include <net/busy_poll.h>
 #include <net/devlink.h>
@@ -76,6 +80,14 @@ u64 __percpu *svnic_alloc_percpu_u64(size_t n);
 void svnic_this_cpu_add_u64(u64 __percpu *counter, u64 n);
 u64 *svnic_per_cpu_ptr(u64 __percpu *counter, unsigned int cpu);
 bool svnic_cpu_possible(unsigned int cpu);
+unsigned int svnic_smp_processor_id(void);
+void svnic_init_csd(struct __call_single_data *csd, smp_call_func_t func, void *info);
+void svnic_generic_handle_irq_desc(struct irq_desc *desc);
+struct irq_desc *svnic_irq_data_to_desc(struct irq_data *data);
+unsigned int svnic_cpumask_first_online(const struct cpumask *mask);
+bool svnic_cpumask_test_this_cpu(const struct cpumask *mask);
+const struct cpumask *svnic_irq_data_get_affinity_mask(struct irq_data *data);
+void svnic_irq_data_set_effective_affinity(struct irq_data *data, const struct cpumask *mask);
 unsigned int svnic_nr_cpu_ids(void);
 
 bool svnic_skb_shared(const struct sk_buff *skb);

@@ -17,6 +17,7 @@ pub(crate) mod dim;
 pub(crate) mod ether;
 pub(crate) mod ethtool;
 pub(crate) mod flower;
+pub(crate) mod irq;
 pub(crate) mod link;
 pub(crate) mod lock;
 pub(crate) mod napi;

@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
-use super::{bindings, device::Device, skb::SkBuff, xdp::Xdp};
+use super::{bindings, device::Device, irq::Vector, skb::SkBuff, xdp::Xdp};
 use core::marker::PhantomData;
 use kernel::{ffi::c_int, prelude::*, types::Opaque};
 
@@ -15,7 +15,9 @@ pub(super) type PollFn = unsafe extern "C" fn(*mut bindings::napi_struct, c_int)
 type TimerFn = unsafe extern "C" fn(*mut bindings::hrtimer) -> bindings::hrtimer_restart;
 
 /// A `struct napi_struct` added to a device, with timers that schedule it
-/// later ([`Napi::schedule_in`]: a shaper waiting for tokens, coalescing).
+/// later ([`Napi::schedule_in`]: a shaper waiting for tokens, coalescing),
+/// and the interrupt vector that schedules it ([`Vector`]): every schedule
+/// raises the vector, and the poll runs on the vector's CPU.
 ///
 /// Created with [`crate::net::link::new_napi`], which adds it to its device
 /// with the owner's poll function; dropping it cancels the timer and deletes
@@ -26,6 +28,8 @@ type TimerFn = unsafe extern "C" fn(*mut bindings::hrtimer) -> bindings::hrtimer
 /// - The context was added with `netif_napi_add` and is pinned until dropped.
 /// - `timer`, `rx_timer` and `tx_timer` were set up with callbacks that only
 ///   schedule this context, and are cancelled before the context is deleted.
+/// - `vector`'s interrupt is requested, for this context, whenever the
+///   context is enabled.
 #[repr(C)]
 #[pin_data(PinnedDrop)]
 pub(crate) struct Napi {
@@ -38,6 +42,8 @@ pub(crate) struct Napi {
     rx_timer: Opaque<bindings::hrtimer>,
     #[pin]
     tx_timer: Opaque<bindings::hrtimer>,
+    #[pin]
+    vector: Vector,
 }
 
 /// The timers of a [`Napi`]: each schedules the context when it fires.
@@ -82,6 +88,7 @@ impl Napi {
             timer <- Self::timer_init(Self::shaper_callback),
             rx_timer <- Self::timer_init(Self::rx_callback),
             tx_timer <- Self::timer_init(Self::tx_callback),
+            vector <- Vector::new(),
         })
     }
 
@@ -202,10 +209,14 @@ impl Napi {
         self.inner.get()
     }
 
-    /// Enables polling. Called from `ndo_open`.
-    pub(crate) fn enable(&self) {
+    /// Requests the context's interrupt vector and enables polling. Called
+    /// from `ndo_open`, under RTNL.
+    pub(crate) fn enable(&self) -> Result {
+        // INVARIANT: the vector is requested before the context is enabled.
+        self.vector.request(self.dev().name(), self.as_raw())?;
         // SAFETY: By the type invariant the context was added.
         unsafe { bindings::napi_enable(self.as_raw()) };
+        Ok(())
     }
 
     /// Disables polling and waits for a running poll to finish; cancels a
@@ -216,16 +227,20 @@ impl Napi {
         // A poll that ran before the disable may have armed the timer; its
         // callback would find the context disabled, but cancel it anyway.
         self.cancel_timer();
+        // INVARIANT: freed once the context is disabled: no raise is in
+        // flight (a raise holds the schedule until its poll completes).
+        self.vector.free();
     }
 
     /// Schedules a poll, unless one is scheduled or running already (then
-    /// the running one is told to poll again).
+    /// the running one is told to poll again): raises the context's vector,
+    /// whose interrupt schedules the poll on the vector's CPU.
     pub(crate) fn schedule(&self) {
         // SAFETY: By the type invariant the context was added.
-        unsafe {
-            if bindings::napi_schedule_prep(self.as_raw()) {
-                bindings::__napi_schedule(self.as_raw());
-            }
+        if unsafe { bindings::napi_schedule_prep(self.as_raw()) } {
+            // The context is enabled (`prep` succeeded), so its vector is
+            // requested (type invariant).
+            self.vector.raise();
         }
     }
 

@@ -19,7 +19,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-PATHS = ["svnic", "veth", "veth_gro", "bridge", "macvlan", "netdevsim"]
+PATHS = ["svnic", "svnic_irq", "veth", "veth_gro", "veth_rps", "bridge", "macvlan",
+         "netdevsim"]
 
 
 def throughput(f, out):

@@ -21,7 +21,12 @@
 # checksums left to offload, and arrives whole; with TSO off the stack
 # segments it first. XDP in driver mode: a program's drop, tx (back out of
 # the port, through its spoof check) and pass (a TSO buffer as the wire
-# frames it stands for) verdicts, and its detach.
+# frames it stands for) verdicts, and its detach. Interrupt vectors: each
+# VF's is in /proc/interrupts as <ifname>-TxRx-0; raised from a CPU
+# outside its affinity, it runs on the CPU its affinity names (counted
+# there); it refuses an offline CPU and keeps its affinity across down and
+# up; with the sender's and the receiver's vectors on other CPUs than the
+# traffic's, order and stop/wake hold.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -84,6 +89,10 @@ test_held_take_the_ring()
 	log_test "datapath: a shaped or TX-coalesced VF never goes direct"
 }
 
+# Appended to the names of the tests that run again with the VFs' vectors
+# pinned to other CPUs.
+LABEL=
+
 test_order()
 {
 	local dir out sent got bad d0 p0 d1 p1 i
@@ -113,7 +122,7 @@ test_order()
 	check_err $? "frames out of order at the receiver"
 	((d1 - d0 > 0 && p1 - p0 - (d1 - d0) > 0))
 	check_err $? "the run did not take both paths"
-	log_test "datapath: one flow keeps its order across the direct path and the ring"
+	log_test "datapath: one flow keeps its order across the direct path and the ring$LABEL"
 }
 
 test_rx_full()
@@ -196,7 +205,6 @@ test_bursts()
 	qdisc add dev pf0v1 clsact
 	filter add dev pf0v1 ingress pref 1 protocol 0x88b5 flower skip_hw action drop
 	EOF
-	defer tc -n "$NS_VF1" qdisc del dev pf0v1 clsact
 	read -r d0 < <(stats pf0v0 tx_direct)
 	read -r x0 < <(stats pf0v1 rx_dropped)
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
@@ -216,6 +224,9 @@ test_bursts()
 	check_err $? "frames were lost or are stuck in VF1's ring"
 	((${q:-0} > 0 && d1 > d0))
 	check_err $? "the backlog did not build up in the qdisc, or nothing went direct"
+	# The sink goes now: the order test, run again below, counts the
+	# same EtherType at a socket.
+	tc -n "$NS_VF1" qdisc del dev pf0v1 clsact
 	log_test "datapath: a backlog released in bursts goes direct, every kick paid"
 }
 
@@ -246,7 +257,84 @@ test_stop_wake()
 	check_err $? "expected more than a ring's worth through, nothing dropped"
 	pings "$NS_VF0" 192.0.2.11 1
 	check_err $? "VF0 does not pass traffic after the flood"
-	log_test "datapath: a queue stopped behind a full ring wakes; no TX timeout"
+	log_test "datapath: a queue stopped behind a full ring wakes; no TX timeout$LABEL"
+}
+
+# vector DEV: "IRQ COUNT..." of DEV's interrupt vector, the counts per
+# online CPU, read from /proc/interrupts with builtins.
+vector()
+{
+	local line w
+	while read -r line; do
+		[[ $line == *" $1-TxRx-0" ]] || continue
+		read -ra w <<<"$line"
+		echo "${w[0]%:} ${w[*]:1:NCPU}"
+		return 0
+	done </proc/interrupts
+	return 1
+}
+
+# pin DEV CPU: sets the affinity of DEV's vector.
+pin() { echo "$2" >"/proc/irq/${IRQ[$1]}/smp_affinity_list"; }
+
+# on_cpu DEV CPU FROM: pings VF0 -> VF1 sent from CPU FROM run DEV's
+# interrupt on CPU only.
+on_cpu()
+{
+	local a b i moved=0 others=0
+	read -ra a < <(vector "$1")
+	svnic_in "$NS_VF0" taskset -c "$3" ping -q -c 3 -i 0.2 -W 3 192.0.2.11 >/dev/null
+	check_err $? "VF0 cannot reach VF1 with $1's vector on CPU $2"
+	read -ra b < <(vector "$1")
+	for ((i = 1; i <= NCPU; i++)); do
+		if ((i - 1 == $2)); then
+			moved=$((b[i] - a[i]))
+		else
+			others=$((others + b[i] - a[i]))
+		fi
+	done
+	echo "    $1's vector on CPU $2: $moved interrupts there, $others elsewhere"
+	((moved >= 3 && others == 0))
+	check_err $? "$1's interrupts did not all run on CPU $2"
+}
+
+declare -A IRQ
+test_vectors()
+{
+	local dev v hdr aff
+	RET=0
+	read -ra hdr </proc/interrupts
+	NCPU=${#hdr[@]}
+	for dev in pf0 pf0v0 pf0v1; do
+		read -r v _ < <(vector "$dev")
+		check_err $? "no interrupt $dev-TxRx-0 in /proc/interrupts"
+		IRQ[$dev]=$v
+	done
+	if ((RET != 0 || NCPU < 2)); then
+		((RET != 0)) || log_test_skip "datapath: interrupt vectors" "one CPU"
+		((RET == 0)) || log_test "datapath: interrupt vectors"
+		return
+	fi
+	pin pf0v1 1
+	on_cpu pf0v1 1 0
+	pin pf0v1 0
+	on_cpu pf0v1 0 1
+	svnic_expect_fail "out of range\|invalid argument" pin pf0v1 "$NCPU"
+	aff=$(svnic_read "/proc/irq/${IRQ[pf0v1]}/smp_affinity_list")
+	[ "$aff" = 0 ]
+	check_err $? "the refused affinity changed it to $aff"
+	ip -n "$NS_VF1" -batch - <<-EOF
+	link set pf0v1 down
+	link set pf0v1 up
+	EOF
+	read -r v _ < <(vector pf0v1)
+	aff=$(svnic_read "/proc/irq/${IRQ[pf0v1]}/smp_affinity_list")
+	[ "$v" = "${IRQ[pf0v1]}" ] && [ "$aff" = 0 ]
+	check_err $? "down and up: interrupt $v, affinity $aff (was ${IRQ[pf0v1]}, 0)"
+	slowwait 10 pings "$NS_VF0" 192.0.2.11 1
+	on_cpu pf0v1 0 1
+	pin pf0v1 "0-$((NCPU - 1))"
+	log_test "datapath: interrupt vectors: named, run where their affinity says, kept across down and up"
 }
 
 # tcp_stream: sends 4 MB from VF0 to VF1 over TCP; prints "bytes napi_id
@@ -352,4 +440,16 @@ test_rx_full
 test_stop_wake
 test_offloads
 test_xdp
+test_vectors
+if ((NCPU >= 2)); then
+	# The sender's poll (its TX ring) and the receiver's on other CPUs
+	# than the frames' xmit.
+	pin pf0v0 1
+	pin pf0v1 0
+	LABEL=" (vectors on CPUs 1 and 0)"
+	test_order
+	test_stop_wake
+	pin pf0v0 "0-$((NCPU - 1))"
+	pin pf0v1 "0-$((NCPU - 1))"
+fi
 exit "$EXIT_STATUS"
