@@ -69,6 +69,17 @@ impl Device {
         unsafe { CStr::from_char_ptr((*self.as_raw()).name.as_ptr()) }
     }
 
+    /// The name of the device's parent on its bus (a PF's or VF's bus
+    /// device: `ethtool -i`'s bus-info), if it has one.
+    pub(crate) fn bus_name(&self) -> Option<&CStr> {
+        // SAFETY: By the type invariant the device is valid; its parent, if
+        // set, is a registered device that outlives it.
+        unsafe {
+            let parent = (*self.as_raw()).dev.parent;
+            (!parent.is_null()).then(|| CStr::from_char_ptr(bindings::svnic_dev_name(parent)))
+        }
+    }
+
     /// Sets the MAC address on behalf of the device's owner (the PF
     /// assigning a VF its address) and tells the stack.
     pub(crate) fn assign_mac(&self, _rtnl: &Rtnl, addr: &MacAddr) {

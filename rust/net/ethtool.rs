@@ -197,13 +197,10 @@ impl<L: Lookup> Trampolines<L> {
         dev: *mut bindings::net_device,
         info: *mut bindings::ethtool_drvinfo,
     ) {
-        // SAFETY: `info` is valid for writes; `dev` is valid, and its parent,
-        // if set, is a registered device (the PF's or VF's bus device).
+        // SAFETY: `info` is valid for writes; `dev` is valid.
         unsafe {
             copy_cstr(&mut (*info).driver, b"svnic");
-            let parent = (*dev).dev.parent;
-            if !parent.is_null() {
-                let name = CStr::from_char_ptr(bindings::svnic_dev_name(parent));
+            if let Some(name) = Device::from_raw(dev).bus_name() {
                 copy_cstr(&mut (*info).bus_info, name.to_bytes());
             }
         }

@@ -8,8 +8,9 @@
 //! A NIC tells its driver that a queue needs it by raising the queue's
 //! interrupt vector (MSI-X), and the interrupt runs on a CPU of its
 //! affinity. Each svnic NAPI context has such a vector ([`Vector`]): a
-//! Linux interrupt of its own, named `<ifname>-TxRx-0` in
-//! `/proc/interrupts`, whose affinity is set as any device interrupt's is
+//! Linux interrupt of its own, named `<ifname>-TxRx-0@<bus device>` in
+//! `/proc/interrupts` (`pf0v1-TxRx-0@svnic0vf1`: interface names repeat
+//! across namespaces, bus devices do not), whose affinity is set as any device interrupt's is
 //! (`/proc/irq/N/smp_affinity_list`, irqbalance). A raise on a CPU of the
 //! affinity schedules the context there at once, as a driver polling its
 //! own queue would (not counted as an interrupt: the interrupt core's flow
@@ -27,8 +28,8 @@ use core::{
 };
 use kernel::{error::to_result, ffi::c_int, prelude::*, types::Opaque};
 
-/// Room for `<ifname>-TxRx-0` and its NUL.
-const NAME_LEN: usize = bindings::IFNAMSIZ as usize + 8;
+/// Room for `<ifname>-TxRx-0@<bus device>` and its NUL.
+const NAME_LEN: usize = 64;
 
 /// The `smp_call_function_single_async` request of a [`Vector`]: aligned
 /// as the C type `call_single_data_t` is.
@@ -107,10 +108,16 @@ impl Vector {
         })
     }
 
-    /// Requests the vector's interrupt, named after `dev_name`, with a
-    /// handler that schedules `napi` (allocating the interrupt the first
-    /// time). From `ndo_open`, under RTNL, before the context is enabled.
-    pub(super) fn request(&self, dev_name: &CStr, napi: *mut bindings::napi_struct) -> Result {
+    /// Requests the vector's interrupt, named after the netdev `dev_name`
+    /// and its bus device `bus_name`, with a handler that schedules `napi`
+    /// (allocating the interrupt the first time). From `ndo_open`, under
+    /// RTNL, before the context is enabled.
+    pub(super) fn request(
+        &self,
+        dev_name: &CStr,
+        bus_name: Option<&CStr>,
+        napi: *mut bindings::napi_struct,
+    ) -> Result {
         if self.irq.load(Relaxed) == 0 {
             // SAFETY: Allocates one descriptor anywhere; no owner module to
             // pin (the vector frees it before the module goes) and the
@@ -155,16 +162,26 @@ impl Vector {
             self.affinity.store(affinity.cast_mut(), Relaxed);
             self.irq.store(irq, Relaxed);
         }
-        let name = self.name.get().cast::<u8>();
-        let src = dev_name.to_bytes();
-        let len = src.len().min(bindings::IFNAMSIZ as usize - 1);
-        // SAFETY: `name` has NAME_LEN bytes, enough for an interface name,
-        // the suffix and the NUL; nobody reads it while the interrupt is
-        // not requested.
-        unsafe {
-            core::ptr::copy_nonoverlapping(src.as_ptr(), name, len);
-            core::ptr::copy_nonoverlapping(c"-TxRx-0".as_char_ptr(), name.add(len), 8);
+        let bus = bus_name.map_or(&b""[..], CStr::to_bytes);
+        let at: &[u8] = if bus.is_empty() { b"" } else { b"@" };
+        let parts: [&[u8]; 4] = [dev_name.to_bytes(), b"-TxRx-0", at, bus];
+        let mut len = 0;
+        for part in parts {
+            let n = part.len().min(NAME_LEN - 1 - len);
+            // SAFETY: `name` has NAME_LEN bytes and `len + n` stays below
+            // it; nobody reads it while the interrupt is not requested.
+            unsafe {
+                core::ptr::copy_nonoverlapping(
+                    part.as_ptr(),
+                    self.name.get().cast::<u8>().add(len),
+                    n,
+                )
+            };
+            len += n;
         }
+        // SAFETY: As above; `len` is below NAME_LEN.
+        unsafe { self.name.get().cast::<u8>().add(len).write(0) };
+        let name = self.name.get().cast::<u8>();
         // SAFETY: The interrupt is allocated and not requested; `name`
         // lives in the vector, which outlives the request; the handler
         // schedules `napi`, the context the vector belongs to.

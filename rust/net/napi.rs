@@ -213,7 +213,9 @@ impl Napi {
     /// from `ndo_open`, under RTNL.
     pub(crate) fn enable(&self) -> Result {
         // INVARIANT: the vector is requested before the context is enabled.
-        self.vector.request(self.dev().name(), self.as_raw())?;
+        let dev = self.dev();
+        self.vector
+            .request(dev.name(), dev.bus_name(), self.as_raw())?;
         // SAFETY: By the type invariant the context was added.
         unsafe { bindings::napi_enable(self.as_raw()) };
         Ok(())

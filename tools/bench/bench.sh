@@ -199,10 +199,10 @@ setup_netdevsim()
 }
 
 # vector_irq DEV: the interrupt number of svnic netdev DEV's vector
-# (/proc/interrupts is not per namespace).
+# (/proc/interrupts is not per namespace; the bench has one PF).
 vector_irq()
 {
-	awk -v n="$1-TxRx-0" '$NF == n { sub(":", "", $1); print $1 }' /proc/interrupts
+	awk -v n="$1-TxRx-0@" 'index($NF, n) == 1 { sub(":", "", $1); print $1 }' /proc/interrupts
 }
 
 # pin_vectors N: pair I's sending VF's interrupt on CPU I, its receiving

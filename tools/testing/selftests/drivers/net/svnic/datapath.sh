@@ -22,7 +22,7 @@
 # segments it first. XDP in driver mode: a program's drop, tx (back out of
 # the port, through its spoof check) and pass (a TSO buffer as the wire
 # frames it stands for) verdicts, and its detach. Interrupt vectors: each
-# VF's is in /proc/interrupts as <ifname>-TxRx-0; raised from a CPU
+# VF's is in /proc/interrupts as <ifname>-TxRx-0@<bus device>; raised from a CPU
 # outside its affinity, it runs on the CPU its affinity names (counted
 # there); it refuses an offline CPU and keeps its affinity across down and
 # up; with the sender's and the receiver's vectors on other CPUs than the
@@ -260,13 +260,16 @@ test_stop_wake()
 	log_test "datapath: a queue stopped behind a full ring wakes; no TX timeout$LABEL"
 }
 
-# vector DEV: "IRQ COUNT..." of DEV's interrupt vector, the counts per
-# online CPU, read from /proc/interrupts with builtins.
+# vector DEV: "IRQ COUNT..." of DEV's interrupt vector (named in
+# VNAME), the counts per online CPU, read from /proc/interrupts with
+# builtins. (Tests beside this one have netdevs of the same names; their
+# bus devices differ.)
+declare -A VNAME
 vector()
 {
 	local line w
 	while read -r line; do
-		[[ $line == *" $1-TxRx-0" ]] || continue
+		[[ $line == *" ${VNAME[$1]}" ]] || continue
 		read -ra w <<<"$line"
 		echo "${w[0]%:} ${w[*]:1:NCPU}"
 		return 0
@@ -301,13 +304,15 @@ on_cpu()
 declare -A IRQ
 test_vectors()
 {
-	local dev v hdr aff
+	local dev v hdr aff bus
 	RET=0
 	read -ra hdr </proc/interrupts
 	NCPU=${#hdr[@]}
+	bus=$(cd -P "$(svnic_sys "$NS_HOST" class/net/pf0/device)" && echo "${PWD##*/}")
+	VNAME=([pf0]=pf0-TxRx-0@$bus [pf0v0]=pf0v0-TxRx-0@${bus}vf0 [pf0v1]=pf0v1-TxRx-0@${bus}vf1)
 	for dev in pf0 pf0v0 pf0v1; do
 		read -r v _ < <(vector "$dev")
-		check_err $? "no interrupt $dev-TxRx-0 in /proc/interrupts"
+		check_err $? "no interrupt ${VNAME[$dev]} in /proc/interrupts"
 		IRQ[$dev]=$v
 	done
 	if ((RET != 0 || NCPU < 2)); then
