@@ -48,7 +48,7 @@
 //! mode) under the devlink instance lock and the PF's VF lock.
 
 use crate::{
-    fdb::{self, Decision, Fdb, FrameAddrs, PortId, PortTable},
+    fdb::{self, Decision, Fdb, FrameAddrs, LastHop, PortId, PortTable},
     flower::{FlowAction, FlowRule, FlowStats, Flows, TableError},
     net::{
         device::{Device, DeviceRef},
@@ -62,7 +62,7 @@ use crate::{
     rate::LinkBudget,
     vlan::{self, PortVlan},
 };
-use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{
     alloc::Flags,
     new_mutex,
@@ -136,6 +136,8 @@ pub(crate) struct Ports {
     switchdev: bool,
     /// Every port, for flooding (computed once per snapshot).
     all: KVec<PortId>,
+    /// The snapshot's generation: each has its own ([`LastHop`]).
+    gen: u64,
 }
 
 /// The errno and message of a refused rule-table change.
@@ -168,7 +170,7 @@ impl PortSet {
 
 impl Ports {
     /// A switch with no port but the uplink.
-    fn empty() -> Self {
+    fn empty(gen: u64) -> Self {
         Self {
             pf: None,
             vfs: KVec::new(),
@@ -177,11 +179,12 @@ impl Ports {
             mode: SwitchMode::Veb,
             switchdev: false,
             all: KVec::new(),
+            gen,
         }
     }
 
     /// Builds a snapshot of `set`, learning the functions' addresses.
-    fn build(set: PortSet, mode: SwitchMode, switchdev: bool) -> Result<Self> {
+    fn build(set: PortSet, mode: SwitchMode, switchdev: bool, gen: u64) -> Result<Self> {
         let PortSet { pf, vfs, reps } = set;
         let mut fdb = Fdb::new();
         let mut all = KVec::with_capacity(vfs.len() + 2, GFP_KERNEL)?;
@@ -212,6 +215,7 @@ impl Ports {
             mode,
             switchdev,
             all,
+            gen,
         })
     }
 
@@ -296,12 +300,14 @@ pub(crate) struct Eswitch {
     /// Number of VFs in promiscuous mode: while 0, unicast frames are not
     /// offered to other VFs.
     promisc_vfs: AtomicU32,
+    /// The generation of the last snapshot made.
+    gens: AtomicU64,
 }
 
 impl Eswitch {
     /// Creates the switch of a PF on `uplink`, with switch ID `id`.
     pub(crate) fn new(uplink: DeviceRef, id: [u8; 8]) -> Result<impl PinInit<Self, Error>> {
-        let ports = RcuBox::new(KBox::new(Ports::empty(), GFP_KERNEL)?);
+        let ports = RcuBox::new(KBox::new(Ports::empty(0), GFP_KERNEL)?);
         Ok(try_pin_init!(Self {
             uplink,
             ports,
@@ -310,6 +316,7 @@ impl Eswitch {
             link: LinkBudget::new(),
             epoch: Instant::now(),
             promisc_vfs: AtomicU32::new(0),
+            gens: AtomicU64::new(0),
         }? Error))
     }
 
@@ -364,7 +371,7 @@ impl Eswitch {
 
     /// Builds and publishes a snapshot; `writer` held.
     fn replace(&self, set: PortSet, mode: SwitchMode, switchdev: bool) -> Result {
-        let ports = Ports::build(set, mode, switchdev)?;
+        let ports = Ports::build(set, mode, switchdev, self.next_gen())?;
         self.ports.replace(KBox::new(ports, GFP_KERNEL)?);
         Ok(())
     }
@@ -373,6 +380,11 @@ impl Eswitch {
     pub(crate) fn mode(&self) -> SwitchMode {
         let guard = rcu::read_lock();
         self.ports.read(&guard).mode
+    }
+
+    /// The generation of a new snapshot.
+    fn next_gen(&self) -> u64 {
+        self.gens.fetch_add(1, Relaxed) + 1
     }
 
     /// Re-reads every port's address and VLAN into a new snapshot, with
@@ -406,7 +418,8 @@ impl Eswitch {
     /// Drops every port (the PF is going away). Under RTNL.
     pub(crate) fn clear(&self) -> Result {
         let _w = self.writer.lock();
-        self.ports.replace(KBox::new(Ports::empty(), GFP_KERNEL)?);
+        self.ports
+            .replace(KBox::new(Ports::empty(self.next_gen()), GFP_KERNEL)?);
         Ok(())
     }
 
@@ -594,7 +607,8 @@ impl Eswitch {
     /// back, unchanged, for the VF's TX ring (BH context). With `hold` (the
     /// sender has more frames right behind), a kick of the receiver's poll
     /// that is due now is left to the sender: returns the port that is owed
-    /// it, for [`Eswitch::kick`].
+    /// it, for [`Eswitch::kick`]. `last` is the sender's memory of its
+    /// last destination.
     pub(crate) fn tx_direct(
         &self,
         index: u16,
@@ -602,6 +616,7 @@ impl Eswitch {
         hdr: &EthHdr,
         skb: SkBuff,
         hold: bool,
+        last: &LastHop,
     ) -> core::result::Result<Option<PortId>, SkBuff> {
         let guard = rcu::read_lock();
         let ports = self.ports.read(&guard);
@@ -609,19 +624,37 @@ impl Eswitch {
         if ports.switchdev || table.promisc {
             return Err(skb);
         }
-        let frame = FrameAddrs {
-            dst: hdr.dst,
-            src: hdr.src,
-            vlan,
+        // An untagged frame for the address of the sender's last one goes
+        // where that did, while the snapshot is the same: the decision is
+        // the FDB's, which only a new snapshot changes.
+        let cached = if vlan == 0 {
+            last.get(ports.gen, &hdr.dst)
+        } else {
+            None
         };
-        let from = PortId::Vf(index);
-        let decision = fdb::forward(&ports.fdb, ports.mode, &table, from, &frame).decision();
-        match decision {
-            Decision::To(port) => match ports.function(port) {
-                Some(function) => Ok(function.receive(hdr, skb, hold).then_some(port)),
-                None => Err(skb),
-            },
-            _ => Err(skb),
+        let port = match cached {
+            Some(port) => port,
+            None => {
+                let frame = FrameAddrs {
+                    dst: hdr.dst,
+                    src: hdr.src,
+                    vlan,
+                };
+                let from = PortId::Vf(index);
+                match fdb::forward(&ports.fdb, ports.mode, &table, from, &frame).decision() {
+                    Decision::To(port) if port.is_function() => {
+                        if vlan == 0 {
+                            last.set(ports.gen, &hdr.dst, port);
+                        }
+                        port
+                    }
+                    _ => return Err(skb),
+                }
+            }
+        };
+        match ports.function(port) {
+            Some(function) => Ok(function.receive(hdr, skb, hold).then_some(port)),
+            None => Err(skb),
         }
     }
 

@@ -22,6 +22,7 @@ use crate::{
     },
     vlan::{self, PortVlan, VLAN_VID_MAX},
 };
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::prelude::*;
 
 /// A port of the embedded switch.
@@ -65,6 +66,73 @@ struct FdbEntry {
     key: u64,
     port: PortId,
 }
+
+/// The direct path's memory of its sender's last destination, a one-entry
+/// flow cache as a NIC's switch keeps in front of its tables: the function
+/// the forwarding decision sent an untagged unicast frame for an address
+/// to, in one snapshot of the switch's ports. A snapshot is never changed,
+/// only replaced, and every one has a generation of its own, so an entry
+/// holds while the switch still has the snapshot it was made in.
+///
+/// Written and read by one sender at a time (its transmit lock): the two
+/// words are atomics only to be shared.
+pub(crate) struct LastHop {
+    /// [`key`] of the address, in VLAN 0.
+    dst: AtomicU64,
+    /// The snapshot's generation in the top 48 bits, the function
+    /// ([`LastHop::port_bits`]) in the low 16; 0 for none.
+    hop: AtomicU64,
+}
+
+impl LastHop {
+    /// Remembers nothing.
+    pub(crate) const fn new() -> Self {
+        Self {
+            dst: AtomicU64::new(0),
+            hop: AtomicU64::new(0),
+        }
+    }
+
+    /// A function in 16 bits, never 0; `None` for the uplink and VFs past
+    /// the range.
+    fn port_bits(port: PortId) -> Option<u64> {
+        match port {
+            PortId::Uplink => None,
+            PortId::Pf => Some(1),
+            PortId::Vf(i) => i.checked_add(2).map(u64::from),
+        }
+    }
+
+    /// Where the frame for `dst` went in the snapshot of generation `gen`,
+    /// if that is what is remembered.
+    #[inline]
+    pub(crate) fn get(&self, gen: u64, dst: &MacAddr) -> Option<PortId> {
+        let hop = self.hop.load(Relaxed);
+        if hop >> 16 != gen & GEN_MASK || self.dst.load(Relaxed) != key(dst, 0) {
+            return None;
+        }
+        match hop & 0xffff {
+            0 => None,
+            1 => Some(PortId::Pf),
+            // `n >= 2`: a VF's bits.
+            n => Some(PortId::Vf(n as u16 - 2)),
+        }
+    }
+
+    /// Remembers that the frame for `dst` went to function `port` in the
+    /// snapshot of generation `gen`.
+    pub(crate) fn set(&self, gen: u64, dst: &MacAddr, port: PortId) {
+        let Some(bits) = Self::port_bits(port) else {
+            return;
+        };
+        self.dst.store(key(dst, 0), Relaxed);
+        self.hop.store((gen & GEN_MASK) << 16 | bits, Relaxed);
+    }
+}
+
+/// The generations [`LastHop`] tells apart (48 bits: more snapshots than a
+/// switch makes in its life).
+const GEN_MASK: u64 = (1 << 48) - 1;
 
 /// Forwarding database of the embedded switch.
 ///
@@ -677,5 +745,29 @@ mod tests {
         let (_, out) = t.send(SwitchMode::Vepa, VF2, D, A, 10)?;
         assert_eq!(&out[..], &[UP]);
         Ok(())
+    }
+
+    #[test]
+    fn last_hop_holds_for_its_address_and_snapshot() {
+        let hop = LastHop::new();
+        assert_eq!(hop.get(0, &A), None);
+        assert_eq!(hop.get(1, &A), None);
+        hop.set(1, &A, VF2);
+        assert_eq!(hop.get(1, &A), Some(VF2));
+        // Another address, another snapshot: forgotten.
+        assert_eq!(hop.get(1, &B), None);
+        assert_eq!(hop.get(2, &A), None);
+        hop.set(2, &B, PF);
+        assert_eq!(hop.get(2, &B), Some(PF));
+        assert_eq!(hop.get(1, &A), None);
+        // The uplink is not remembered: the direct path never goes there.
+        hop.set(3, &C, UP);
+        assert_eq!(hop.get(3, &C), None);
+        assert_eq!(hop.get(2, &B), Some(PF));
+        // Generations wrap at 48 bits, the highest VF fits.
+        hop.set(GEN_MASK, &C, PortId::Vf(u16::MAX - 2));
+        assert_eq!(hop.get(GEN_MASK, &C), Some(PortId::Vf(u16::MAX - 2)));
+        hop.set(4, &D, PortId::Vf(u16::MAX));
+        assert_eq!(hop.get(GEN_MASK, &C), Some(PortId::Vf(u16::MAX - 2)));
     }
 }

@@ -38,6 +38,7 @@ use kernel::{prelude::*, sync::rcu};
 /// one), a kick that is due now is left to the caller, who owes it: returns
 /// whether it does.
 #[expect(clippy::too_many_arguments)]
+#[inline]
 pub(crate) fn enqueue(
     dev: &Device,
     ring: &RxRing,

@@ -93,6 +93,7 @@ const ETH_P_MAC_CONTROL: u16 = 0x8808;
 
 /// The bucket of [`RMON_RANGES`] of a frame of `len` bytes (from its
 /// destination address, without FCS).
+#[inline]
 pub(crate) fn rmon_bucket(len: u32) -> usize {
     let wire = len.max(MIN_FRAME_LEN) + FCS_LEN;
     RMON_RANGES[..NBUCKETS]
@@ -238,27 +239,31 @@ impl Counters {
         self.wire.add(wire::RX_TOO_LONG, 1);
     }
 
-    /// The standard groups' share of counting a buffer of `len` bytes.
-    #[inline]
+    /// The standard groups' share of counting a buffer of `len` bytes:
+    /// inline for one frame, the data path's case.
+    #[inline(always)]
     fn wire(&self, way: Way, len: u32, gso: Option<(u32, u32)>, proto: u16) {
-        let (hist, segs, hdrs, control) = match way {
-            Way::Rx => (
-                wire::RX_HIST,
-                wire::RX_SEGS,
-                wire::RX_SEG_HDRS,
-                wire::RX_CONTROL,
-            ),
-            Way::Tx => (
-                wire::TX_HIST,
-                wire::TX_SEGS,
-                wire::TX_SEG_HDRS,
-                wire::TX_CONTROL,
-            ),
+        let (hist, control) = match way {
+            Way::Rx => (wire::RX_HIST, wire::RX_CONTROL),
+            Way::Tx => (wire::TX_HIST, wire::TX_CONTROL),
         };
         if proto == ETH_P_MAC_CONTROL {
             self.wire.add(control, 1);
         }
-        let f = WireFrames::of(len, gso);
+        match gso {
+            None => self.wire.add(hist + rmon_bucket(len), 1),
+            Some(gso) => self.wire_gso(way, len, gso),
+        }
+    }
+
+    /// [`Counters::wire`] for a GSO buffer: the frames it is on a wire.
+    #[inline(never)]
+    fn wire_gso(&self, way: Way, len: u32, gso: (u32, u32)) {
+        let (hist, segs, hdrs) = match way {
+            Way::Rx => (wire::RX_HIST, wire::RX_SEGS, wire::RX_SEG_HDRS),
+            Way::Tx => (wire::TX_HIST, wire::TX_SEGS, wire::TX_SEG_HDRS),
+        };
+        let f = WireFrames::of(len, Some(gso));
         self.wire.add(hist + rmon_bucket(f.last), 1);
         if f.count > 1 {
             let more = u64::from(f.count - 1);

@@ -33,7 +33,7 @@ use crate::{
     coalesce::{Coalesce, Kick},
     eswitch::{Eswitch, SwitchPort},
     fault::{PfFaults, VfFaults},
-    fdb::PortId,
+    fdb::{LastHop, PortId},
     filter::RxFilter,
     net::{
         device::{AddrLists, Device},
@@ -126,6 +126,9 @@ pub(crate) struct Vf {
     /// when the burst ends or goes elsewhere. Written by `start_xmit` only
     /// (the core's xmit lock), and by `stop` after it.
     owed_kick: AtomicU32,
+    /// Where the direct path sent this VF's last frame, in which snapshot
+    /// of the switch. Used by `start_xmit` only (the core's xmit lock).
+    last_hop: LastHop,
     /// Fault injection and recovery counters (debugfs).
     #[pin]
     faults: Scope<VfFaults>,
@@ -181,6 +184,7 @@ impl Vf {
             draining: AtomicBool::new(false),
             tx_queued: AtomicU32::new(0),
             owed_kick: AtomicU32::new(0),
+            last_hop: LastHop::new(),
             faults <- VfFaults::scope(debugfs, name),
         }? Error))
     }
@@ -475,6 +479,7 @@ impl Vf {
     /// path and the ring: the spoof check and the port VLAN (pushing its
     /// tag). Returns the frame's VLAN in the switch and its header, or
     /// `None` if the frame was dropped (and counted).
+    #[inline(always)]
     fn egress(
         &self,
         own: &MacAddr,
@@ -527,7 +532,9 @@ impl Vf {
             return Ok(None);
         };
         let (len, gso) = (skb.len(), skb.gso());
-        let owed = self.esw.tx_direct(self.index, vlan, &hdr, skb, more)?;
+        let owed = self
+            .esw
+            .tx_direct(self.index, vlan, &hdr, skb, more, &self.last_hop)?;
         self.stats.tx(len, gso, &hdr.dst, hdr.proto);
         self.stats.add(Stat::TxDirect, 1);
         Ok(owed)
@@ -765,15 +772,15 @@ impl NetdevOps for Vf {
     }
 
     fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool) {
-        let owed = unpack_port(self.owed_kick.load(Relaxed));
-        let now_owed = self.xmit(dev, skb, more);
-        // One kick per receiver and burst: the one owed is paid when the
-        // burst ends or its next frame goes elsewhere.
-        if let Some(port) = owed.filter(|&p| now_owed != Some(p)) {
-            self.esw.kick(port);
-        }
+        let owed = self.owed_kick.load(Relaxed);
+        let now_owed = pack_port(self.xmit(dev, skb, more));
         if owed != now_owed {
-            self.owed_kick.store(pack_port(now_owed), Relaxed);
+            // One kick per receiver and burst: the one owed is paid when the
+            // burst ends or its next frame goes elsewhere.
+            if let Some(port) = unpack_port(owed) {
+                self.esw.kick(port);
+            }
+            self.owed_kick.store(now_owed, Relaxed);
         }
     }
 
@@ -782,12 +789,12 @@ impl NetdevOps for Vf {
         self.rx_mod.poll_started(poll.napi(), Timer::Rx);
         self.tx_mod.poll_started(poll.napi(), Timer::Tx);
         let dev = poll.dev();
-        let tx = if self.faults.tx_stall_holds() {
+        let tx = if self.tx_queued.load(Acquire) == 0 {
+            // A frame queued after this read kicks the poll again.
+            Drained::Empty
+        } else if self.faults.tx_stall_holds() {
             // Injected hang: the ring fills, the queue stops and stays
             // stopped until the TX watchdog resets it.
-            Drained::Empty
-        } else if self.tx_queued.load(Acquire) == 0 {
-            // A frame queued after this read kicks the poll again.
             Drained::Empty
         } else {
             // Set before the count is stored, so that `start_xmit`, which

@@ -6,7 +6,7 @@
 
 use super::{bindings, ether::MacAddr, rtnl::Rtnl, skb::SkBuff};
 use core::{marker::PhantomData, ptr::NonNull};
-use kernel::{prelude::*, types::Opaque};
+use kernel::{ffi::c_void, prelude::*, types::Opaque};
 
 /// A `struct net_device`.
 ///
@@ -32,6 +32,19 @@ pub(crate) enum Delivery {
     Accepted,
     /// The frame was dropped (and freed).
     Dropped,
+}
+
+/// `netdev_priv`, inline: the private area is the flexible array that ends
+/// `struct net_device`. Every trampoline reads it.
+///
+/// # Safety
+///
+/// `dev` is a valid device.
+#[inline]
+pub(super) unsafe fn netdev_priv(dev: *mut bindings::net_device) -> *mut c_void {
+    // SAFETY: By the safety requirements `dev` is valid; this takes the
+    // field's address without reading it.
+    unsafe { core::ptr::addr_of_mut!((*dev).priv_).cast() }
 }
 
 impl Device {

@@ -5,11 +5,6 @@
  */
 #include "helpers.h"
 
-void *svnic_netdev_priv(const struct net_device *dev)
-{
-	return netdev_priv(dev);
-}
-
 struct net *svnic_dev_net(const struct net_device *dev)
 {
 	return dev_net(dev);
@@ -89,16 +84,6 @@ void svnic_consume_skb(struct sk_buff *skb)
 struct sk_buff *svnic_skb_share_check(struct sk_buff *skb)
 {
 	return skb_share_check(skb, GFP_ATOMIC);
-}
-
-unsigned char *svnic_skb_mac_header(const struct sk_buff *skb)
-{
-	return skb_mac_header(skb);
-}
-
-unsigned char *svnic_skb_tail_pointer(const struct sk_buff *skb)
-{
-	return skb_tail_pointer(skb);
 }
 
 bool svnic_skb_mac_header_was_set(const struct sk_buff *skb)

@@ -21,7 +21,6 @@
 #include <net/devlink.h>
 #include <net/netlink.h>
 
-void *svnic_netdev_priv(const struct net_device *dev);
 struct net *svnic_dev_net(const struct net_device *dev);
 void svnic_dev_net_set(struct net_device *dev, struct net *net);
 void svnic_dev_hold(struct net_device *dev);
@@ -39,8 +38,6 @@ void svnic_skb_mark_napi_id(struct sk_buff *skb, struct napi_struct *napi);
 void svnic_kfree_skb(struct sk_buff *skb);
 void svnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *svnic_skb_share_check(struct sk_buff *skb);
-unsigned char *svnic_skb_mac_header(const struct sk_buff *skb);
-unsigned char *svnic_skb_tail_pointer(const struct sk_buff *skb);
 bool svnic_skb_mac_header_was_set(const struct sk_buff *skb);
 u32 svnic_nla_get_u32(const struct nlattr *nla);
 void svnic_sysfs_attr_init(struct attribute *attr);

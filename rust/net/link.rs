@@ -29,7 +29,7 @@
 
 use super::{
     bindings,
-    device::{Device, DeviceRef},
+    device::{netdev_priv, Device, DeviceRef},
     devlink::{DevlGuard, Devlink, DevlinkOps, VfPort},
     napi::Napi,
     netdev::{DevRef, DriverNetdev, Parent},
@@ -459,7 +459,7 @@ impl<T: Driver> SriovOps for LinkDev<T> {
 unsafe fn link_dev_ptr<T: Driver>(dev: *mut bindings::net_device) -> *mut *mut LinkDev<T> {
     // SAFETY: By the safety requirements `dev` is ours; its private area
     // holds one pointer (`priv_size` of our `rtnl_link_ops`).
-    unsafe { bindings::svnic_netdev_priv(dev).cast() }
+    unsafe { netdev_priv(dev).cast() }
 }
 
 /// The port of `dev`, if its state was set up.

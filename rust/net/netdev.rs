@@ -16,7 +16,7 @@
 
 use super::{
     bindings,
-    device::Device,
+    device::{netdev_priv, Device},
     devlink::VfPort,
     napi::Napi,
     ops::{Lookup, NetdevOps, Trampolines},
@@ -130,7 +130,7 @@ impl<T: NetdevOps> Lookup for DriverNetdev<T> {
         // SAFETY: By the safety requirements `dev` is ours; its private area
         // holds the pointer from `into_foreign`, null until set.
         unsafe {
-            let slot = bindings::svnic_netdev_priv(dev).cast::<*mut c_void>();
+            let slot = netdev_priv(dev).cast::<*mut c_void>();
             (*slot).cast::<T>().cast_const().as_ref()
         }
     }
@@ -171,7 +171,7 @@ impl<T: NetdevOps> DriverNetdev<T> {
     unsafe extern "C" fn destructor(dev: *mut bindings::net_device) {
         // SAFETY: `dev` is ours; nothing refers to the state any more.
         unsafe {
-            let slot = bindings::svnic_netdev_priv(dev).cast::<*mut c_void>();
+            let slot = netdev_priv(dev).cast::<*mut c_void>();
             let raw = *slot;
             *slot = core::ptr::null_mut();
             if !raw.is_null() {
@@ -231,7 +231,7 @@ impl<T: NetdevOps> DriverNetdev<T> {
         // SAFETY: `dev` is ours and unregistered; the private area holds one
         // pointer; `parent` is a registered device (SET_NETDEV_DEV).
         unsafe {
-            let slot = bindings::svnic_netdev_priv(dev).cast::<*mut c_void>();
+            let slot = netdev_priv(dev).cast::<*mut c_void>();
             *slot = state.into_foreign();
             (*dev).dev.parent = parent.as_raw();
             if let Some(port) = port {

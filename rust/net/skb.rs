@@ -230,13 +230,11 @@ impl SkBuff {
         if tpid != ETH_P_8021Q && tpid != ETH_P_8021AD {
             return None;
         }
-        let skb = self.as_raw();
         let mut tag = [0u8; 2];
         // SAFETY: By the type invariant the buffer is valid; we read the two
         // bytes after the Ethernet header only if they are in the head buffer.
         let linear = unsafe {
-            let mac = bindings::svnic_skb_mac_header(skb);
-            let tail = bindings::svnic_skb_tail_pointer(skb);
+            let (mac, tail) = (self.mac_header(), self.tail_pointer());
             if tail.offset_from(mac) >= 16 {
                 core::ptr::copy_nonoverlapping(mac.add(14), tag.as_mut_ptr(), 2);
                 true
@@ -269,9 +267,7 @@ impl SkBuff {
         // bytes 16 bytes after the MAC header only if they are in the head
         // buffer.
         unsafe {
-            let skb = self.as_raw();
-            let mac = bindings::svnic_skb_mac_header(skb);
-            let tail = bindings::svnic_skb_tail_pointer(skb);
+            let (mac, tail) = (self.mac_header(), self.tail_pointer());
             if tail.offset_from(mac) < 18 {
                 return 0;
             }
@@ -314,12 +310,38 @@ impl SkBuff {
         to_result(unsafe { bindings::__skb_vlan_pop(skb, &mut tci) })
     }
 
+    /// `skb_mac_header`, read inline (64-bit kernels keep the header
+    /// offsets from `head`): the data path reads it for every frame.
+    #[inline]
+    fn mac_header(&self) -> *mut u8 {
+        // SAFETY: By the type invariant the buffer is valid; the offset is
+        // in the struct group `__bindgen_anon_4` describes, and stays
+        // inside the head buffer.
+        unsafe {
+            let skb = &*self.as_raw();
+            let mac = skb.__bindgen_anon_4.__bindgen_anon_1.as_ref().mac_header;
+            skb.head.add(usize::from(mac))
+        }
+    }
+
+    /// `skb_tail_pointer`, read inline (an offset from `head` on 64-bit
+    /// kernels).
+    #[inline]
+    fn tail_pointer(&self) -> *mut u8 {
+        // SAFETY: By the type invariant the buffer is valid; `tail` is inside
+        // its head buffer.
+        unsafe {
+            let skb = &*self.as_raw();
+            skb.head.add(skb.tail as usize)
+        }
+    }
+
     /// How far `data` is past the MAC header.
+    #[inline]
     fn mac_offset(&self) -> isize {
-        let skb = self.as_raw();
         // SAFETY: By the type invariant the buffer is valid; both pointers
         // are into its head buffer.
-        unsafe { (*skb).data.offset_from(bindings::svnic_skb_mac_header(skb)) }
+        unsafe { (*self.as_raw()).data.offset_from(self.mac_header()) }
     }
 
     /// Makes a clone sharing the data, for delivery to a second receiver.
