@@ -54,6 +54,7 @@ use crate::{
         device::{Device, DeviceRef},
         ether::{self, MacAddr},
         flower::{ClsFlower, FlowerCommand, TcAction},
+        lock::Bh,
         rcu::RcuBox,
         rtnl::ExtAck,
         skb::{EthHdr, SkBuff},
@@ -107,7 +108,7 @@ pub(crate) trait SwitchPort: Send + Sync {
     /// context). With `hold`, a kick of its poll that is due now is owed
     /// by the caller instead: returns whether it is (see
     /// [`SwitchPort::kick`]).
-    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool;
+    fn receive(&self, bh: Bh<'_>, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool;
 
     /// Kicks its poll, which a held delivery owes it (BH context).
     fn kick(&self) {}
@@ -528,6 +529,7 @@ impl Eswitch {
     /// copies.
     fn switch(
         &self,
+        bh: Bh<'_>,
         ports: &Ports,
         src: PortId,
         vlan: u16,
@@ -546,18 +548,18 @@ impl Eswitch {
         for port in targets {
             if let Some(prev) = pending.replace(port) {
                 if let Some(copy) = skb.try_clone() {
-                    self.deliver(ports, prev, hdr, copy);
+                    self.deliver(bh, ports, prev, hdr, copy);
                 }
             }
         }
         match pending {
             Some(last) if !keep => {
-                self.deliver(ports, last, hdr, skb);
+                self.deliver(bh, ports, last, hdr, skb);
                 None
             }
             Some(last) => {
                 if let Some(copy) = skb.try_clone() {
-                    self.deliver(ports, last, hdr, copy);
+                    self.deliver(bh, ports, last, hdr, copy);
                 }
                 Some(skb)
             }
@@ -566,10 +568,10 @@ impl Eswitch {
     }
 
     /// Delivers `skb` (header `hdr`) to one port.
-    fn deliver(&self, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
+    fn deliver(&self, bh: Bh<'_>, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
         match ports.function(port) {
             Some(function) => {
-                function.receive(hdr, skb, false);
+                function.receive(bh, hdr, skb, false);
             }
             None if port == PortId::Uplink => {
                 let _ = self.uplink.queue_xmit(skb);
@@ -581,13 +583,13 @@ impl Eswitch {
     /// Delivers `skb` (header `hdr`) to a port that an offloaded rule or a
     /// representor chose, not the forwarding decision: the port's
     /// multicast filter still applies.
-    fn deliver_filtered(&self, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
+    fn deliver_filtered(&self, bh: Bh<'_>, ports: &Ports, port: PortId, hdr: &EthHdr, skb: SkBuff) {
         let filtered = ether::is_multicast(&hdr.dst)
             && ports
                 .function(port)
                 .is_some_and(|p| !p.accepts_group(&hdr.dst));
         if !filtered {
-            self.deliver(ports, port, hdr, skb);
+            self.deliver(bh, ports, port, hdr, skb);
         }
     }
 
@@ -609,8 +611,10 @@ impl Eswitch {
     /// that is due now is left to the sender: returns the port that is owed
     /// it, for [`Eswitch::kick`]. `last` is the sender's memory of its
     /// last destination.
+    #[expect(clippy::too_many_arguments)]
     pub(crate) fn tx_direct(
         &self,
+        bh: Bh<'_>,
         index: u16,
         vlan: u16,
         hdr: &EthHdr,
@@ -618,8 +622,7 @@ impl Eswitch {
         hold: bool,
         last: &LastHop,
     ) -> core::result::Result<Option<PortId>, SkBuff> {
-        let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
+        let ports = self.ports.read(&bh);
         let table = self.table(ports);
         if ports.switchdev || table.promisc {
             return Err(skb);
@@ -653,16 +656,15 @@ impl Eswitch {
             }
         };
         match ports.function(port) {
-            Some(function) => Ok(function.receive(hdr, skb, hold).then_some(port)),
+            Some(function) => Ok(function.receive(bh, hdr, skb, hold).then_some(port)),
             None => Err(skb),
         }
     }
 
     /// A frame VF `index` transmitted in VLAN `vlan`, header `hdr`, port
     /// VLAN tag already pushed (from its NAPI poll, BH context).
-    pub(crate) fn tx_from_vf(&self, index: u16, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
-        let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
+    pub(crate) fn tx_from_vf(&self, bh: Bh<'_>, index: u16, vlan: u16, hdr: &EthHdr, skb: SkBuff) {
+        let ports = self.ports.read(&bh);
         if ports.switchdev {
             // An offloaded rule of the representor, else up the
             // representor: the slow path.
@@ -670,34 +672,32 @@ impl Eswitch {
                 match rep.offloaded(hdr, &skb) {
                     Some(FlowAction::Drop) => {}
                     Some(FlowAction::Redirect(port)) => {
-                        self.deliver_filtered(ports, port, hdr, skb)
+                        self.deliver_filtered(bh, ports, port, hdr, skb)
                     }
                     None => {
-                        rep.receive(hdr, skb, false);
+                        rep.receive(bh, hdr, skb, false);
                     }
                 }
             }
             return;
         }
-        let _ = self.switch(ports, PortId::Vf(index), vlan, hdr, skb);
+        let _ = self.switch(bh, ports, PortId::Vf(index), vlan, hdr, skb);
     }
 
     /// A frame the representor of VF `index` transmitted: it goes to the
     /// VF (BH context).
-    pub(crate) fn tx_from_rep(&self, index: u16, skb: SkBuff) {
+    pub(crate) fn tx_from_rep(&self, bh: Bh<'_>, index: u16, skb: SkBuff) {
         // Not an Ethernet frame: a VF's port has nothing to do with it.
         let Some(hdr) = skb.eth() else { return };
-        let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
+        let ports = self.ports.read(&bh);
         if ports.switchdev {
-            self.deliver_filtered(ports, PortId::Vf(index), &hdr, skb);
+            self.deliver_filtered(bh, ports, PortId::Vf(index), &hdr, skb);
         }
     }
 
     /// A frame the PF transmitted (BH context).
-    pub(crate) fn tx_from_pf(&self, skb: SkBuff) {
-        let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
+    pub(crate) fn tx_from_pf(&self, bh: Bh<'_>, skb: SkBuff) {
+        let ports = self.ports.read(&bh);
         if ports.switchdev {
             // The uplink representor's frames leave by the uplink.
             let _ = self.uplink.queue_xmit(skb);
@@ -705,15 +705,14 @@ impl Eswitch {
         }
         let Some(hdr) = skb.eth() else { return };
         let vlan = vlan::switch_vlan(None, hdr.vlan);
-        let _ = self.switch(ports, PortId::Pf, vlan, &hdr, skb);
+        let _ = self.switch(bh, ports, PortId::Pf, vlan, &hdr, skb);
     }
 
     /// A frame from the uplink; returns it if the uplink's own stack should
     /// have it (not for any port, or a group frame, a copy of which went to
     /// the ports).
-    pub(crate) fn rx_from_uplink(&self, skb: SkBuff) -> Option<SkBuff> {
-        let guard = rcu::read_lock();
-        let ports = self.ports.read(&guard);
+    pub(crate) fn rx_from_uplink(&self, bh: Bh<'_>, skb: SkBuff) -> Option<SkBuff> {
+        let ports = self.ports.read(&bh);
         let Some(hdr) = skb.eth() else {
             if ports.switchdev {
                 // Up the uplink representor, as every frame no rule takes.
@@ -724,7 +723,7 @@ impl Eswitch {
                         vlan: None,
                         proto: 0,
                     };
-                    pf.receive(&none, skb, false);
+                    pf.receive(bh, &none, skb, false);
                 }
                 return None;
             }
@@ -734,12 +733,14 @@ impl Eswitch {
             // An offloaded rule of the PF, else up the uplink representor.
             match ports.pf.as_ref().and_then(|pf| pf.offloaded(&hdr, &skb)) {
                 Some(FlowAction::Drop) => {}
-                Some(FlowAction::Redirect(port)) => self.deliver_filtered(ports, port, &hdr, skb),
-                None => self.deliver(ports, PortId::Pf, &hdr, skb),
+                Some(FlowAction::Redirect(port)) => {
+                    self.deliver_filtered(bh, ports, port, &hdr, skb)
+                }
+                None => self.deliver(bh, ports, PortId::Pf, &hdr, skb),
             }
             return None;
         }
         let vlan = vlan::switch_vlan(None, hdr.vlan);
-        self.switch(ports, PortId::Uplink, vlan, &hdr, skb)
+        self.switch(bh, ports, PortId::Uplink, vlan, &hdr, skb)
     }
 }

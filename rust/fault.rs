@@ -45,10 +45,12 @@
 //! The decisions are pure functions of these values and take no kernel
 //! objects; KUnit tests cover them.
 
+use core::{fmt, sync::atomic::AtomicU32};
 use kernel::{
-    debugfs::{Dir, Scope},
+    debugfs::{Dir, Reader, Scope},
     prelude::*,
     sync::atomic::{Atomic, Relaxed},
+    uaccess::UserSliceReader,
 };
 
 /// No VF creation fails (`fail_vf_create`).
@@ -77,6 +79,49 @@ pub(crate) struct PfFaults {
     /// When the queued uplink event is due (ms, the caller's clock), or
     /// [`NO_EVENT`].
     uplink_event_due: Atomic<u64>,
+}
+
+/// A knob the data path reads on every frame or poll (`stall_tx`,
+/// `stall_rx`): a plain atomic, whose load is one instruction where a
+/// kernel `Atomic`'s is a call into C; read and written through debugfs as
+/// the other knobs are.
+struct HotKnob(AtomicU32);
+
+impl HotKnob {
+    fn get(&self) -> u32 {
+        self.0.load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn set(&self, v: u32) {
+        self.0.store(v, core::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Clears it; returns what it was.
+    fn take(&self) -> u32 {
+        self.0.swap(0, core::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What debugfs shows (`cat`).
+impl fmt::Debug for HotKnob {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.get())
+    }
+}
+
+/// A write to the debugfs file: a decimal number.
+impl Reader for HotKnob {
+    fn read_from_slice(&self, reader: &mut UserSliceReader) -> Result {
+        let mut buf = [0u8; 12];
+        let n = reader.len();
+        if n > buf.len() {
+            return Err(EINVAL);
+        }
+        reader.read_slice(&mut buf[..n])?;
+        let text = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
+        self.set(text.trim().parse::<u32>().map_err(|_| EINVAL)?);
+        Ok(())
+    }
 }
 
 /// Takes one from a countdown: whether it was non-zero.
@@ -184,14 +229,14 @@ impl PfFaults {
 
 /// The fault knobs and recovery counters of a VF.
 pub(crate) struct VfFaults {
-    stall_tx: Atomic<u32>,
+    stall_tx: HotKnob,
     tx_timeouts: Atomic<u64>,
     tx_hung: Atomic<u32>,
     /// A timeout the service task has not reported to devlink yet.
     tx_unreported: Atomic<u32>,
     /// A poll found the queue stalled and left its ring as it was.
     stall_held: Atomic<u32>,
-    stall_rx: Atomic<u32>,
+    stall_rx: HotKnob,
     /// A poll found the RX ring stalled and left it as it was.
     rx_stall_held: Atomic<u32>,
     fail_ring_alloc: Atomic<u32>,
@@ -200,12 +245,12 @@ pub(crate) struct VfFaults {
 impl VfFaults {
     fn new() -> Self {
         Self {
-            stall_tx: Atomic::new(0),
+            stall_tx: HotKnob(AtomicU32::new(0)),
             tx_timeouts: Atomic::new(0),
             tx_hung: Atomic::new(0),
             tx_unreported: Atomic::new(0),
             stall_held: Atomic::new(0),
-            stall_rx: Atomic::new(0),
+            stall_rx: HotKnob(AtomicU32::new(0)),
             rx_stall_held: Atomic::new(0),
             fail_ring_alloc: Atomic::new(0),
         }
@@ -233,7 +278,7 @@ impl VfFaults {
 
     /// Whether the TX queue is stalled.
     pub(crate) fn tx_stalled(&self) -> bool {
-        self.stall_tx.load(Relaxed) != 0
+        self.stall_tx.get() != 0
     }
 
     /// For the poll: whether the TX queue is stalled, so that the poll
@@ -256,7 +301,7 @@ impl VfFaults {
     /// For the poll: whether the RX ring is stalled, so that the poll
     /// leaves it as it is; remembers that it did.
     pub(crate) fn rx_stall_holds(&self) -> bool {
-        if self.stall_rx.load(Relaxed) == 0 {
+        if self.stall_rx.get() == 0 {
             return false;
         }
         self.rx_stall_held.store(1, Relaxed);
@@ -267,7 +312,7 @@ impl VfFaults {
     /// (`stall_rx` written 0): a full ring kicks no poll, so nothing else
     /// would take its frames. Reported once.
     pub(crate) fn take_rx_stall_ended(&self) -> bool {
-        self.stall_rx.load(Relaxed) == 0 && self.rx_stall_held.xchg(0, Relaxed) != 0
+        self.stall_rx.get() == 0 && self.rx_stall_held.xchg(0, Relaxed) != 0
     }
 
     /// The TX watchdog found the queue hung: counts it; the queue is hung
@@ -302,7 +347,7 @@ impl VfFaults {
         self.tx_hung.store(0, Relaxed);
         self.tx_unreported.store(0, Relaxed);
         self.stall_held.store(0, Relaxed);
-        self.stall_tx.xchg(0, Relaxed) != 0
+        self.stall_tx.take() != 0
     }
 }
 
@@ -395,7 +440,7 @@ mod tests {
         let f = VfFaults::new();
         assert!(!f.tx_stalled());
         assert!(!f.tx_reset());
-        f.stall_tx.store(1, Relaxed);
+        f.stall_tx.set(1);
         assert!(f.tx_stalled());
         assert!(f.tx_reset());
         assert!(!f.tx_stalled());
@@ -406,16 +451,16 @@ mod tests {
         let f = VfFaults::new();
         assert!(!f.tx_stall_holds());
         assert!(!f.take_stall_ended());
-        f.stall_tx.store(1, Relaxed);
+        f.stall_tx.set(1);
         // Stalled but no poll held back yet; then held, still stalled.
         assert!(!f.take_stall_ended());
         assert!(f.tx_stall_holds());
         assert!(!f.take_stall_ended());
-        f.stall_tx.store(0, Relaxed);
+        f.stall_tx.set(0);
         assert!(f.take_stall_ended());
         assert!(!f.take_stall_ended());
         // A reset clears the stall and polls the ring itself.
-        f.stall_tx.store(1, Relaxed);
+        f.stall_tx.set(1);
         assert!(f.tx_stall_holds());
         assert!(f.tx_reset());
         assert!(!f.take_stall_ended());
@@ -426,11 +471,11 @@ mod tests {
         let f = VfFaults::new();
         assert!(!f.rx_stall_holds());
         assert!(!f.take_rx_stall_ended());
-        f.stall_rx.store(1, Relaxed);
+        f.stall_rx.set(1);
         assert!(!f.take_rx_stall_ended());
         assert!(f.rx_stall_holds());
         assert!(!f.take_rx_stall_ended());
-        f.stall_rx.store(0, Relaxed);
+        f.stall_rx.set(0);
         assert!(f.take_rx_stall_ended());
         assert!(!f.take_rx_stall_ended());
         // The TX side is apart.

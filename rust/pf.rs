@@ -20,6 +20,7 @@ use crate::{
         ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
         flower::ClsFlower,
         link::{self, NewLink, RcuLink, RxAction, Sriov},
+        lock::Bh,
         napi::Poll,
         netdev::{DevRef, DriverNetdev},
         ops::{LinkStats, NetdevOps},
@@ -324,9 +325,9 @@ impl NetdevOps for Pf {
         }
     }
 
-    fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
+    fn start_xmit(&self, bh: Bh<'_>, _dev: &Device, skb: SkBuff, _more: bool) {
         self.rxq.stats.tx_unparsed(&skb);
-        self.esw.tx_from_pf(skb);
+        self.esw.tx_from_pf(bh, skb);
     }
 
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {
@@ -565,8 +566,8 @@ impl link::Driver for Pf {
         *self.me.lock() = None;
     }
 
-    fn uplink_rx(&self, _dev: &Device, skb: SkBuff) -> RxAction {
-        match self.esw.rx_from_uplink(skb) {
+    fn uplink_rx(&self, bh: Bh<'_>, _dev: &Device, skb: SkBuff) -> RxAction {
+        match self.esw.rx_from_uplink(bh, skb) {
             Some(skb) => RxAction::Pass(skb),
             None => RxAction::Consumed,
         }

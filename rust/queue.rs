@@ -162,6 +162,7 @@ pub(crate) fn coalesce(
 }
 
 /// Kicks `napi` as `kick` says, with timer `timer` for a later kick.
+#[inline]
 pub(crate) fn kick(napi: &Napi, timer: Timer, kick: Kick) {
     match kick {
         Kick::Now => napi.schedule(),

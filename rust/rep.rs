@@ -20,6 +20,7 @@ use crate::{
         ether::MacAddr,
         ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
         flower::ClsFlower,
+        lock::Bh,
         napi::Poll,
         netdev::DriverNetdev,
         ops::{LinkStats, NetdevOps},
@@ -87,9 +88,9 @@ impl NetdevOps for Rep {
         self.rxq.stop();
     }
 
-    fn start_xmit(&self, _dev: &Device, skb: SkBuff, _more: bool) {
+    fn start_xmit(&self, bh: Bh<'_>, _dev: &Device, skb: SkBuff, _more: bool) {
         self.rxq.stats.tx_unparsed(&skb);
-        self.esw.tx_from_rep(self.index, skb);
+        self.esw.tx_from_rep(bh, self.index, skb);
     }
 
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32 {

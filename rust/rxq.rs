@@ -15,7 +15,8 @@ use crate::{
         ether::MacAddr,
         ethtool::{CoalesceParams, RingParams},
         link::{Driver, RcuLink},
-        napi::{bh_disabled, Napi, Poll, Timer},
+        lock::{bh_disabled, Bh},
+        napi::{Napi, Poll, Timer},
         netdev::DevRef,
         ops::{Lookup, NetdevOps},
         rtnl::ExtAck,
@@ -40,6 +41,7 @@ use kernel::{prelude::*, sync::rcu};
 #[expect(clippy::too_many_arguments)]
 #[inline]
 pub(crate) fn enqueue(
+    bh: Bh<'_>,
     dev: &Device,
     ring: &RxRing,
     napi: &Napi,
@@ -57,7 +59,7 @@ pub(crate) fn enqueue(
         stats.rx_too_long();
         return false;
     };
-    match ring.push(skb) {
+    match ring.push(bh, skb) {
         Ok((len, size)) => {
             stats.rx(bytes, gso, &hdr.dst, hdr.proto);
             match coal.on_queued(len, size) {
@@ -132,12 +134,20 @@ impl RxQueue {
     /// A frame with header `hdr` the switch delivers to `dev`, the port's
     /// netdev (BH context). With `hold`, a kick due now is owed by the
     /// caller instead (returns whether it is; [`enqueue`]).
-    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+    pub(crate) fn receive(
+        &self,
+        bh: Bh<'_>,
+        dev: &Device,
+        hdr: &EthHdr,
+        skb: SkBuff,
+        hold: bool,
+    ) -> bool {
         if !dev.is_running() {
             self.stats.add(Stat::RxDropped, 1);
             return false;
         }
         enqueue(
+            bh,
             dev,
             &self.ring,
             &self.napi,
@@ -208,7 +218,7 @@ impl RxQueue {
             self.stats.add(Stat::RxDropped, self.ring.replace(fresh));
             // A poll that ran into the resize handed nothing up: poll again
             // (nothing happens while the port is down).
-            bh_disabled(|| self.napi.schedule());
+            bh_disabled(|_| self.napi.schedule());
         }
         Ok(())
     }
@@ -256,9 +266,11 @@ where
         DevRef::dev(self).is(dev)
     }
 
-    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+    fn receive(&self, bh: Bh<'_>, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         match self.state() {
-            Some(owner) => owner.rx_queue().receive(DevRef::dev(self), hdr, skb, hold),
+            Some(owner) => owner
+                .rx_queue()
+                .receive(bh, DevRef::dev(self), hdr, skb, hold),
             None => false,
         }
     }
@@ -287,10 +299,9 @@ impl<T: Driver + RxQueueOwner> SwitchPort for RcuLink<T> {
         self.get(&guard).is_some_and(|(me, _)| me.is(dev))
     }
 
-    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
-        let guard = rcu::read_lock();
-        match self.get(&guard) {
-            Some((dev, owner)) => owner.rx_queue().receive(dev, hdr, skb, hold),
+    fn receive(&self, bh: Bh<'_>, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+        match self.get(&bh) {
+            Some((dev, owner)) => owner.rx_queue().receive(bh, dev, hdr, skb, hold),
             None => false,
         }
     }

@@ -41,8 +41,8 @@ use crate::{
         dim::Direction,
         ether::{self, MacAddr},
         ethtool::{CoalesceParams, EthtoolOps, HistRange, RingParams, StdStats},
-        lock::{new_spinlock_bh, SpinLockBh},
-        napi::{bh_disabled, Napi, Poll, Timer},
+        lock::{bh_disabled, new_spinlock_bh, Bh, SpinLockBh},
+        napi::{Napi, Poll, Timer},
         netdev::{DevRef, DriverNetdev},
         ops::{LinkStats, NetdevOps},
         rtnl::ExtAck,
@@ -215,7 +215,7 @@ impl Vf {
             if injected { " (injected stall)" } else { "" },
             dropped
         );
-        bh_disabled(|| {
+        bh_disabled(|_| {
             dev.wake_queue();
             self.napi.schedule();
         });
@@ -231,7 +231,7 @@ impl Vf {
         let tx = self.faults.take_stall_ended();
         let rx = self.faults.take_rx_stall_ended();
         if tx || rx {
-            bh_disabled(|| self.napi.schedule());
+            bh_disabled(|_| self.napi.schedule());
         }
     }
 
@@ -401,7 +401,14 @@ impl Vf {
     /// A frame the switch delivers to this VF, with its header `hdr`,
     /// past its multicast filter (BH context). With `hold`, a kick of the poll that is due now is owed
     /// by the caller instead: returns whether it is ([`rxq::enqueue`]).
-    pub(crate) fn receive(&self, dev: &Device, hdr: &EthHdr, mut skb: SkBuff, hold: bool) -> bool {
+    pub(crate) fn receive(
+        &self,
+        bh: Bh<'_>,
+        dev: &Device,
+        hdr: &EthHdr,
+        mut skb: SkBuff,
+        hold: bool,
+    ) -> bool {
         if !dev.is_running() || self.link_state() == VfLinkState::Disable || !self.is_active() {
             self.stats.add(Stat::RxDropped, 1);
             return false;
@@ -417,6 +424,7 @@ impl Vf {
             return false;
         }
         rxq::enqueue(
+            bh,
             dev,
             &self.rx,
             &self.napi,
@@ -519,6 +527,7 @@ impl Vf {
     /// held: returns the port then owed it.
     fn xmit_direct(
         &self,
+        bh: Bh<'_>,
         dev: &Device,
         mut skb: SkBuff,
         more: bool,
@@ -534,7 +543,7 @@ impl Vf {
         let (len, gso) = (skb.len(), skb.gso());
         let owed = self
             .esw
-            .tx_direct(self.index, vlan, &hdr, skb, more, &self.last_hop)?;
+            .tx_direct(bh, self.index, vlan, &hdr, skb, more, &self.last_hop)?;
         self.stats.tx(len, gso, &hdr.dst, hdr.proto);
         self.stats.add(Stat::TxDirect, 1);
         Ok(owed)
@@ -542,7 +551,7 @@ impl Vf {
 
     /// `start_xmit` for one frame; returns the port owed a held kick after
     /// it (see `owed_kick`).
-    fn xmit(&self, dev: &Device, skb: SkBuff, more: bool) -> Option<PortId> {
+    fn xmit(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff, more: bool) -> Option<PortId> {
         if self.link_state() == VfLinkState::Disable || skb.len() < 14 {
             self.stats.add(Stat::TxDropped, 1);
             return None;
@@ -556,7 +565,7 @@ impl Vf {
             // xmit lock), so the ring stays empty meanwhile.
             let idle = self.tx_queued.load(Acquire) == 0 && !self.draining.load(Acquire);
             if idle {
-                match self.xmit_direct(dev, skb, more) {
+                match self.xmit_direct(bh, dev, skb, more) {
                     Ok(owed) => return owed,
                     Err(skb) => skb,
                 }
@@ -568,7 +577,7 @@ impl Vf {
         };
         let len = skb.len();
         let (pushed, kick) = {
-            let mut ring = self.tx.lock();
+            let mut ring = bh.lock(&self.tx);
             let r = ring.push(skb);
             self.tx_queued.store(ring.len(), Release);
             if ring.len() == ring.size() {
@@ -600,7 +609,7 @@ impl Vf {
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
     /// far as the shaper lets them go. The clock and the shaper's lock are
     /// left alone while the shaper has nothing to do.
-    fn drain_tx(&self, dev: &Device) -> Drained {
+    fn drain_tx(&self, bh: Bh<'_>, dev: &Device) -> Drained {
         let idle = self.shaper_idle();
         let link = self.esw.link_budget();
         let now = if idle { 0 } else { self.esw.now_ns() };
@@ -609,12 +618,12 @@ impl Vf {
         let port_vlan = self.port_vlan();
         for _ in 0..TX_BATCH {
             let (next, left) = {
-                let mut ring = self.tx.lock();
+                let mut ring = bh.lock(&self.tx);
                 if !idle {
                     let Some(len) = ring.peek().map(SkBuff::len) else {
                         return Drained::Empty;
                     };
-                    if let Admit::After(ns) = self.shaper.lock().admit(link, now, len) {
+                    if let Admit::After(ns) = bh.lock(&self.shaper).admit(link, now, len) {
                         return Drained::Throttled(ns);
                     }
                 }
@@ -639,7 +648,7 @@ impl Vf {
             };
             if let Some((vlan, hdr)) = self.egress(&own, spoofchk, port_vlan.as_ref(), &mut skb) {
                 self.stats.tx(skb.len(), skb.gso(), &hdr.dst, hdr.proto);
-                self.esw.tx_from_vf(self.index, vlan, &hdr, skb);
+                self.esw.tx_from_vf(bh, self.index, vlan, &hdr, skb);
             }
             if left == 0 {
                 return Drained::Empty;
@@ -680,7 +689,7 @@ impl EthtoolOps for Vf {
         }
         // A poll that ran into the resize handed nothing up: poll again
         // (nothing happens while the port is down).
-        bh_disabled(|| self.napi.schedule());
+        bh_disabled(|_| self.napi.schedule());
         Ok(())
     }
 
@@ -766,14 +775,14 @@ impl NetdevOps for Vf {
         self.stats.add(Stat::TxDropped, dropped);
         // A held kick is owed to a function that may still be up.
         if let Some(port) = unpack_port(self.owed_kick.swap(0, Relaxed)) {
-            bh_disabled(|| self.esw.kick(port));
+            bh_disabled(|_| self.esw.kick(port));
         }
         self.stats.add(Stat::RxDropped, rxq::purge(&self.rx));
     }
 
-    fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool) {
+    fn start_xmit(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff, more: bool) {
         let owed = self.owed_kick.load(Relaxed);
-        let now_owed = pack_port(self.xmit(dev, skb, more));
+        let now_owed = pack_port(self.xmit(bh, dev, skb, more));
         if owed != now_owed {
             // One kick per receiver and burst: the one owed is paid when the
             // burst ends or its next frame goes elsewhere.
@@ -800,7 +809,7 @@ impl NetdevOps for Vf {
             // Set before the count is stored, so that `start_xmit`, which
             // finds the count 0, sees it.
             self.draining.store(true, Relaxed);
-            let tx = self.drain_tx(dev);
+            let tx = self.drain_tx(poll.bh(), dev);
             self.draining.store(false, Release);
             tx
         };
@@ -911,9 +920,9 @@ impl SwitchPort for DevRef<DriverNetdev<Vf>> {
         self.state().is_some_and(Vf::is_active)
     }
 
-    fn receive(&self, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
+    fn receive(&self, bh: Bh<'_>, hdr: &EthHdr, skb: SkBuff, hold: bool) -> bool {
         match self.state() {
-            Some(vf) => vf.receive(DevRef::dev(self), hdr, skb, hold),
+            Some(vf) => vf.receive(bh, DevRef::dev(self), hdr, skb, hold),
             None => false,
         }
     }

@@ -5,7 +5,11 @@
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
 use super::{bindings, ether::MacAddr, rtnl::Rtnl, skb::SkBuff};
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicUsize, Ordering::Relaxed},
+};
 use kernel::{ffi::c_void, prelude::*, types::Opaque};
 
 /// A `struct net_device`.
@@ -223,8 +227,13 @@ impl Device {
 
     /// Whether the device is administratively up.
     pub(crate) fn is_running(&self) -> bool {
-        // SAFETY: By the type invariant the device is valid.
-        unsafe { bindings::svnic_netif_running(self.as_raw()) }
+        // SAFETY: By the type invariant the device is valid; `state` is a
+        // word of flags the core changes with atomic bit operations
+        // (`netif_running` is a `test_bit`).
+        let state = unsafe {
+            AtomicUsize::from_ptr(ptr::addr_of_mut!((*self.as_raw()).state).cast::<usize>())
+        };
+        state.load(Relaxed) & (1 << bindings::netdev_state_t___LINK_STATE_START) != 0
     }
 
     /// Copies the uplink's operational state (carrier, dormant, testing) to

@@ -25,11 +25,6 @@ void svnic_dev_put(struct net_device *dev)
 	dev_put(dev);
 }
 
-bool svnic_netif_running(const struct net_device *dev)
-{
-	return netif_running(dev);
-}
-
 bool svnic_netif_carrier_ok(const struct net_device *dev)
 {
 	return netif_carrier_ok(dev);
@@ -267,11 +262,6 @@ unsigned int svnic_nr_cpu_ids(void)
 	return nr_cpu_ids;
 }
 
-bool svnic_skb_shared(const struct sk_buff *skb)
-{
-	return skb_shared(skb);
-}
-
 bool svnic_skb_cloned(const struct sk_buff *skb)
 {
 	return skb_cloned(skb);
@@ -305,6 +295,16 @@ unsigned int svnic_cpumask_first_online(const struct cpumask *mask)
 bool svnic_cpumask_test_this_cpu(const struct cpumask *mask)
 {
 	return cpumask_test_cpu(raw_smp_processor_id(), mask);
+}
+
+bool svnic_cpumask_has_every_cpu(const struct cpumask *mask)
+{
+	return cpumask_subset(cpu_possible_mask, mask);
+}
+
+void svnic_lockdep_assert_bh_off(void)
+{
+	lockdep_assert_once(in_softirq() || irqs_disabled());
 }
 
 const struct cpumask *svnic_irq_data_get_affinity_mask(struct irq_data *data)

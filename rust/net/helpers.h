@@ -25,7 +25,6 @@ struct net *svnic_dev_net(const struct net_device *dev);
 void svnic_dev_net_set(struct net_device *dev, struct net *net);
 void svnic_dev_hold(struct net_device *dev);
 void svnic_dev_put(struct net_device *dev);
-bool svnic_netif_running(const struct net_device *dev);
 bool svnic_netif_carrier_ok(const struct net_device *dev);
 void svnic_eth_hw_addr_random(struct net_device *dev);
 void *svnic_rx_handler_data(const struct net_device *dev);
@@ -83,11 +82,12 @@ void svnic_generic_handle_irq_desc(struct irq_desc *desc);
 struct irq_desc *svnic_irq_data_to_desc(struct irq_data *data);
 unsigned int svnic_cpumask_first_online(const struct cpumask *mask);
 bool svnic_cpumask_test_this_cpu(const struct cpumask *mask);
+bool svnic_cpumask_has_every_cpu(const struct cpumask *mask);
+void svnic_lockdep_assert_bh_off(void);
 const struct cpumask *svnic_irq_data_get_affinity_mask(struct irq_data *data);
 void svnic_irq_data_set_effective_affinity(struct irq_data *data, const struct cpumask *mask);
 unsigned int svnic_nr_cpu_ids(void);
 
-bool svnic_skb_shared(const struct sk_buff *skb);
 bool svnic_skb_cloned(const struct sk_buff *skb);
 
 #endif /* SVNIC_HELPERS_H */

@@ -51,8 +51,9 @@ struct Csd {
 /// - `csd` calls [`Vector::ipi`] with `self` as its argument.
 /// - `requested`: the interrupt is requested, with handler [`Vector::handler`]
 ///   and `dev_id` `napi`.
-/// - `affinity`, once `irq` is set, is the interrupt's affinity mask, and
-///   `cpu` its first online CPU.
+/// - `affinity`, once `irq` is set, is the interrupt's affinity mask,
+///   `cpu` its first online CPU, and `every` whether it holds every
+///   possible CPU.
 #[pin_data(PinnedDrop)]
 pub(super) struct Vector {
     irq: AtomicU32,
@@ -62,6 +63,9 @@ pub(super) struct Vector {
     desc: AtomicPtr<bindings::irq_desc>,
     affinity: AtomicPtr<bindings::cpumask>,
     cpu: AtomicU32,
+    /// The affinity is every CPU (the default): a raise stays where it is,
+    /// without a look at the mask.
+    every: AtomicBool,
     #[pin]
     csd: Csd,
     /// The name the interrupt was requested with; read by `/proc` while
@@ -97,6 +101,7 @@ impl Vector {
             napi: AtomicPtr::new(core::ptr::null_mut()),
             desc: AtomicPtr::new(core::ptr::null_mut()),
             affinity: AtomicPtr::new(core::ptr::null_mut()),
+            every: AtomicBool::new(false),
             cpu: AtomicU32::new(0),
             csd <- pin_init!(Csd {
                 inner <- Opaque::ffi_init(|slot: *mut bindings::__call_single_data| {
@@ -157,9 +162,13 @@ impl Vector {
                     bindings::svnic_irq_data_get_affinity_mask(data),
                 )
             };
-            // INVARIANT: set once, here, under RTNL.
+            // INVARIANT: set once, here, under RTNL; `every` from the
+            // default affinity the descriptor was given.
             self.desc.store(desc, Relaxed);
             self.affinity.store(affinity.cast_mut(), Relaxed);
+            // SAFETY: `affinity` is the descriptor's valid mask.
+            let every = unsafe { bindings::svnic_cpumask_has_every_cpu(affinity) };
+            self.every.store(every, Relaxed);
             self.irq.store(irq, Relaxed);
         }
         let bus = bus_name.map_or(&b""[..], CStr::to_bytes);
@@ -217,10 +226,13 @@ impl Vector {
     /// by the caller (`napi_schedule_prep`), so that one raise at a time is
     /// in flight.
     pub(super) fn raise(&self) {
-        // SAFETY: By the type invariant `affinity` is the interrupt's mask
-        // (requested, so allocated); reading a bit of it races only with an
-        // affinity change, after which either CPU is right.
-        let here = unsafe { bindings::svnic_cpumask_test_this_cpu(self.affinity.load(Relaxed)) };
+        // Reading `every` or a bit of the mask races only with an affinity
+        // change, after which either CPU is right.
+        let here = self.every.load(Relaxed) || {
+            // SAFETY: By the type invariant `affinity` is the interrupt's
+            // mask (requested, so allocated).
+            unsafe { bindings::svnic_cpumask_test_this_cpu(self.affinity.load(Relaxed)) }
+        };
         if !here {
             let cpu = self.cpu.load(Relaxed);
             // SAFETY: By the type invariant the request calls `ipi` for this
@@ -299,6 +311,9 @@ impl Vector {
             // this returns; `cpu` is its first online CPU.
             bindings::svnic_irq_data_set_effective_affinity(data, dest);
             (*vector).cpu.store(cpu, Relaxed);
+            (*vector)
+                .every
+                .store(bindings::svnic_cpumask_has_every_cpu(dest), Relaxed);
         }
         // IRQ_SET_MASK_OK: the core keeps `dest` as the affinity.
         0

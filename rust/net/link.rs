@@ -31,9 +31,11 @@ use super::{
     bindings,
     device::{netdev_priv, Device, DeviceRef},
     devlink::{DevlGuard, Devlink, DevlinkOps, VfPort},
+    lock::Bh,
     napi::Napi,
     netdev::{DevRef, DriverNetdev, Parent},
     ops::{Lookup, NetdevOps, Trampolines},
+    rcu::ReadSide,
     rtnl::{ExtAck, Rtnl},
     skb::SkBuff,
     sriov::{Bus, PfDevice, SriovOps, VfDevice},
@@ -55,7 +57,7 @@ use kernel::{
     new_mutex,
     prelude::*,
     str::CString,
-    sync::{rcu, Arc, Mutex, SetOnce},
+    sync::{Arc, Mutex, SetOnce},
     types::{ForeignOwnable, Opaque},
 };
 
@@ -94,7 +96,7 @@ pub(crate) trait Driver: NetdevOps + DevlinkOps {
     fn service(&self, rtnl: &Rtnl, devlink: &Devlink<Self>);
 
     /// A frame arrived on the uplink (BH context, under RCU).
-    fn uplink_rx(&self, dev: &Device, skb: SkBuff) -> RxAction;
+    fn uplink_rx(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff) -> RxAction;
 
     /// `sriov_totalvfs`.
     fn total_vfs(&self) -> u16;
@@ -157,15 +159,15 @@ pub(crate) struct RcuLink<T: Driver> {
 
 impl<T: Driver> RcuLink<T> {
     /// The device and its state, unless it is being unregistered, for as
-    /// long as `_guard` holds the RCU read lock.
-    pub(crate) fn get<'g>(&self, _guard: &'g rcu::Guard) -> Option<(&'g Device, &'g T)> {
+    /// long as the RCU read-side section `_section` lasts.
+    pub(crate) fn get<'g>(&self, _section: &'g impl ReadSide) -> Option<(&'g Device, &'g T)> {
         let dev = self.dev.load(Ordering::Acquire);
         if dev.is_null() {
             return None;
         }
         // SAFETY: By the type invariant `dev` is a registered device of
         // ours, valid until a grace period after it is cleared, which the
-        // RCU read lock that `_guard` proves holds off.
+        // read-side section that `_section` proves holds off.
         let port = unsafe { link_dev::<T>(dev) }?;
         // SAFETY: As above.
         Some((unsafe { Device::from_raw(dev) }, &port.state))
@@ -498,7 +500,10 @@ unsafe extern "C" fn rx_handler_callback<T: Driver>(
     // SAFETY: The handler's data is the `LinkDev<T>` that registered it; it stays
     // valid until `unbind` unregisters the handler and waits for us.
     let port = unsafe { &*(bindings::svnic_rx_handler_data(skb.dev_raw()) as *const LinkDev<T>) };
-    match port.state.uplink_rx(port.dev(), skb) {
+    // SAFETY: Receive handlers run in softirq (`netif_receive_skb`'s
+    // context), for the call.
+    let bh = unsafe { Bh::assume() };
+    match port.state.uplink_rx(bh, port.dev(), skb) {
         RxAction::Consumed => bindings::rx_handler_result_RX_HANDLER_CONSUMED,
         RxAction::Pass(skb) => {
             // SAFETY: `pskb` is ours to update with the buffer we pass on.

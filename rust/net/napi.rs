@@ -4,7 +4,7 @@
 //!
 //! C header: [`include/linux/netdevice.h`](srctree/include/linux/netdevice.h).
 
-use super::{bindings, device::Device, irq::Vector, skb::SkBuff, xdp::Xdp};
+use super::{bindings, device::Device, irq::Vector, lock::Bh, skb::SkBuff, xdp::Xdp};
 use core::marker::PhantomData;
 use kernel::{ffi::c_int, prelude::*, types::Opaque};
 
@@ -305,6 +305,13 @@ impl<'a> Poll<'a> {
         self.napi.dev()
     }
 
+    /// A poll runs in softirq: bottom halves are off.
+    pub(crate) fn bh(&self) -> Bh<'_> {
+        // SAFETY: By the type invariant this is the context's poll, in
+        // softirq on this CPU, for as long as `self` lives.
+        unsafe { Bh::assume() }
+    }
+
     /// Ends a poll that did `work` (< budget) units of work. Returns `false`
     /// if the context must keep polling (it was rescheduled meanwhile).
     pub(crate) fn complete_done(&self, work: i32) -> bool {
@@ -377,16 +384,4 @@ impl PinnedDrop for Napi {
         // (the device is down or was never opened) when its owner drops it.
         unsafe { bindings::svnic_netif_napi_del(self.as_raw()) };
     }
-}
-
-/// Runs `f` with bottom halves disabled: what process context does around
-/// raising a softirq (scheduling a poll, waking a queue), so that it runs
-/// when `f` returns.
-pub(crate) fn bh_disabled<R>(f: impl FnOnce() -> R) -> R {
-    // SAFETY: No precondition; paired with the enable below.
-    unsafe { bindings::svnic_local_bh_disable() };
-    let r = f();
-    // SAFETY: Disabled above.
-    unsafe { bindings::svnic_local_bh_enable() };
-    r
 }

@@ -15,6 +15,7 @@ use super::{
     ether::{self, MacAddr},
     ethtool::EthtoolOps,
     flower::{self, ClsFlower},
+    lock::Bh,
     napi::{Napi, Poll},
     skb::SkBuff,
     xdp::Xdp,
@@ -55,7 +56,7 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     /// `ndo_start_xmit`: the driver owns `skb` from here (BH context).
     /// `more`: the core has more frames for this queue right after this
     /// one (`xmit_more`), so kicking the consumer may wait for the last.
-    fn start_xmit(&self, dev: &Device, skb: SkBuff, more: bool);
+    fn start_xmit(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff, more: bool);
 
     /// A NAPI poll of one of the state's contexts; returns the work done.
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32;
@@ -287,8 +288,11 @@ impl<L: Lookup> Trampolines<L> {
             // SAFETY: No precondition: we are in `ndo_start_xmit`, where the
             // core's per-CPU flag describes this frame.
             let more = unsafe { bindings::svnic_netdev_xmit_more() };
+            // SAFETY: The core transmits with bottom halves disabled (or,
+            // netpoll, interrupts), for the call.
+            let bh = unsafe { Bh::assume() };
             // SAFETY: As above.
-            ops.start_xmit(unsafe { Device::from_raw(dev) }, skb, more);
+            ops.start_xmit(bh, unsafe { Device::from_raw(dev) }, skb, more);
         }
         bindings::netdev_tx_NETDEV_TX_OK
     }

@@ -10,12 +10,32 @@
 //! (process context) publish a new value and free the old one after a grace
 //! period.
 
+use super::lock::Bh;
 use core::{
     marker::PhantomData,
     ptr,
     sync::atomic::{AtomicPtr, Ordering},
 };
 use kernel::{prelude::*, sync::rcu};
+
+/// Proof of an RCU read-side section on this CPU: a read guard, or bottom
+/// halves off, which since the consolidation of the RCU flavours
+/// `synchronize_rcu` and `synchronize_net` wait for as well (the data path
+/// then needs no `rcu_read_lock` of its own).
+///
+/// # Safety
+///
+/// An RCU read-side section is open while a reference to the implementer
+/// lives.
+pub(crate) unsafe trait ReadSide {}
+
+// SAFETY: The guard holds the RCU read lock while it lives.
+unsafe impl ReadSide for rcu::Guard {}
+
+// SAFETY: By `Bh`'s type invariant softirqs cannot run on this CPU (bottom
+// halves or interrupts are off) for its lifetime, which bounds any
+// reference to it: a read-side section.
+unsafe impl ReadSide for Bh<'_> {}
 
 /// A `KBox<T>` published under RCU.
 ///
@@ -45,11 +65,12 @@ impl<T: Send + Sync> RcuBox<T> {
         }
     }
 
-    /// The current value, valid while `guard` is held.
-    pub(crate) fn read<'a>(&'a self, _guard: &'a rcu::Guard) -> &'a T {
+    /// The current value, valid while the read-side section `_section`
+    /// lasts.
+    pub(crate) fn read<'a>(&'a self, _section: &'a impl ReadSide) -> &'a T {
         // SAFETY: By the type invariant the pointer is live; a replaced value
-        // is freed only after a grace period, which cannot end while `guard`
-        // holds the read-side section open. Acquire pairs with the Release
+        // is freed only after a grace period, which cannot end while
+        // `_section` holds the read-side section open. Acquire pairs with the Release
         // in `replace` (`rcu_dereference`/`rcu_assign_pointer`).
         unsafe { &*self.ptr.load(Ordering::Acquire) }
     }

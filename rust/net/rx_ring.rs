@@ -6,8 +6,8 @@
 //! C header: [`include/linux/ptr_ring.h`](srctree/include/linux/ptr_ring.h)
 //! (the model; this ring is svnic's own).
 //!
-//! Producers (the switch, in softirq on any CPU) serialise on a BH
-//! spinlock and fill the slot at the head. The consumer (the port's NAPI
+//! Producers (the switch, bottom halves off, on any CPU) serialise on a
+//! spinlock, taken plainly ([`Bh::lock`]), and fill the slot at the head. The consumer (the port's NAPI
 //! poll) takes no lock: a filled slot holds a buffer, an empty one null, so
 //! it reads slots until it finds null, emptying each, and publishes its
 //! tail for the producers' fill level. A consumer flag keeps a second
@@ -16,7 +16,7 @@
 
 use super::{
     bindings,
-    lock::{new_spinlock_bh, SpinLockBh},
+    lock::{new_spinlock_bh, Bh, SpinLockBh},
     skb::SkBuff,
 };
 use core::{
@@ -120,8 +120,8 @@ impl RxRing {
 
     /// Queues `skb` at the head. Returns how many buffers the ring holds
     /// then and its size, or gives the buffer back if the ring is full.
-    pub(crate) fn push(&self, skb: SkBuff) -> core::result::Result<(u32, u32), SkBuff> {
-        let mut head = self.head.lock();
+    pub(crate) fn push(&self, bh: Bh<'_>, skb: SkBuff) -> core::result::Result<(u32, u32), SkBuff> {
+        let mut head = bh.lock(&self.head);
         // SAFETY: By the type invariant producers read `slots` under the
         // lock we hold.
         let slots = unsafe { &*self.slots.get() };

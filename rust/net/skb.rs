@@ -5,7 +5,10 @@
 //! C header: [`include/linux/skbuff.h`](srctree/include/linux/skbuff.h).
 
 use super::{bindings, ether::MacAddr};
-use core::ptr::NonNull;
+use core::{
+    ptr::{self, NonNull},
+    sync::atomic::{AtomicI32, Ordering::Relaxed},
+};
 use kernel::{error::to_result, prelude::*};
 
 /// Ethertype (TPID) of an IEEE 802.1Q (C-VLAN) tag.
@@ -187,8 +190,11 @@ impl SkBuff {
     /// stack may not change it in place.
     pub(crate) fn is_shared_or_cloned(&self) -> bool {
         let skb = self.as_raw();
+        // SAFETY: By the type invariant the buffer is valid; `users` is its
+        // reference count, an atomic `int` (`skb_shared` reads it).
+        let users = unsafe { AtomicI32::from_ptr(ptr::addr_of_mut!((*skb).users.refs.counter)) };
         // SAFETY: By the type invariant the buffer is valid.
-        unsafe { bindings::svnic_skb_shared(skb) || bindings::svnic_skb_cloned(skb) }
+        users.load(Relaxed) != 1 || unsafe { bindings::svnic_skb_cloned(skb) }
     }
 
     /// The frame's outer VLAN tag as `(tpid, tci)` in host byte order, or
