@@ -28,8 +28,9 @@
 #       /proc/stat over the packets).
 #   W4  ping RTT at idle, 200 probes 10 ms apart: p50/p99/max.
 #   W6  svnic only: RX coalescing of the receiving VF, or TX (doorbell)
-#       coalescing of the sending one (ethtool -C): W1 at 64 bytes and W4
-#       for each setting, with the receiver's packets per NAPI poll.
+#       coalescing of the sending one (ethtool -C): W1 at 64 bytes (medians
+#       of SVNIC_BENCH_REPS rounds over the settings) and W4 for each
+#       setting, with the receiver's packets per NAPI poll.
 #   W7  svnic only: 1, 2, 4 VF pairs sending at once: aggregate kpps and
 #       Jain's fairness index over the pairs.
 #   prof (not run by default): where W1's 64-byte flood spends its CPU
@@ -436,28 +437,39 @@ w4()
 
 w6()
 {
-	local s out p0 p1 r0 r1 ns dev ppp rtt_out key
-	echo "## W6: svnic coalescing, of the receiving VF's RX or (tx:) the sending VF's TX doorbell:"
-	echo "## 64B flood kpps, receiver packets per NAPI poll, idle RTT p50 p99 max (us)"
-	for s in "rx-usecs 0 rx-frames 1" "rx-usecs 16 rx-frames 16" "rx-usecs 64 rx-frames 64" \
-		"rx-usecs 256 rx-frames 256" "adaptive-rx on" "tx: tx-usecs 64 tx-frames 32" \
-		"tx: adaptive-tx on"; do
-		setup svnic 1
-		ns=bench_b0 dev=${RX[0]}
-		case "$s" in tx:*) ns=bench_a0 dev=${TX[0]} ;; esac
-		ip netns exec "$ns" ethtool -C "$dev" ${s#tx: } || die "ethtool -C $s"
-		p0=$(polls) r0=$(rx_count 0)
-		out=$(flood 1 64 | tail -n1)
-		p1=$(polls) r1=$(rx_count 0)
-		ppp=$(awk -v p=$((p1 - p0)) -v r=$((r1 - r0)) 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')
-		rtt_out=$(rtt)
+	local s out p0 p1 r0 r1 ns dev ppp key r
+	local -A kp polls_d rx_d rtts
+	local settings=("rx-usecs 0 rx-frames 1" "rx-usecs 16 rx-frames 16" \
+		"rx-usecs 64 rx-frames 64" "rx-usecs 256 rx-frames 256" "adaptive-rx on" \
+		"tx: tx-usecs 64 tx-frames 32" "tx: adaptive-tx on")
+	echo "## W6: svnic coalescing, of the receiving VF's RX or (tx:) the sending VF's TX doorbell,"
+	echo "## $reps rounds over the settings (ABAB order): 64B flood kpps (median min max),"
+	echo "## receiver packets per NAPI poll (all rounds), idle RTT p50 p99 max (us, first round)"
+	for ((r = 0; r < reps; r++)); do
+		for s in "${settings[@]}"; do
+			setup svnic 1
+			ns=bench_b0 dev=${RX[0]}
+			case "$s" in tx:*) ns=bench_a0 dev=${TX[0]} ;; esac
+			ip netns exec "$ns" ethtool -C "$dev" ${s#tx: } || die "ethtool -C $s"
+			p0=$(polls) r0=$(rx_count 0)
+			out=$(flood 1 64 | tail -n1)
+			p1=$(polls) r1=$(rx_count 0)
+			kp[$s]+=" ${out% *}"
+			polls_d[$s]=$((${polls_d[$s]:-0} + p1 - p0))
+			rx_d[$s]=$((${rx_d[$s]:-0} + r1 - r0))
+			((r > 0)) || rtts[$s]=$(rtt)
+			cleanup
+		done
+	done
+	for s in "${settings[@]}"; do
+		out=$(stats ${kp[$s]})
+		ppp=$(awk -v p="${polls_d[$s]}" -v r="${rx_d[$s]}" 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')
 		key=${s// /_}
 		key=${key//:/}
-		R[w6.$key.kpps]=${out% *}
+		R[w6.$key.kpps]=${out%% *}
 		R[w6.$key.pkts_per_poll]=$ppp
-		R[w6.$key.p50]=${rtt_out%% *}
-		printf "w6 %-30s kpps %6s  pkts/poll %6s  rtt %s\n" "$s" "${out% *}" "$ppp" "$rtt_out"
-		cleanup
+		R[w6.$key.p50]=${rtts[$s]%% *}
+		printf "w6 %-30s kpps %-12s  pkts/poll %6s  rtt %s\n" "$s" "$out" "$ppp" "${rtts[$s]}"
 	done
 }
 
