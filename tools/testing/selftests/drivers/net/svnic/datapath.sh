@@ -170,12 +170,15 @@ qdisc_backlog()
 
 test_bql()
 {
-	local b0 b1 in q n=600 len=1000
+	local b0 b1 in q n=600 len=1514
 	RET=0
 	# The kernel's default floor (fill_tx raises it).
 	svnic_bql 0 limit_min 0
 	read -r b0 < <(stats pf0v1 rx_broadcast)
-	# 1000-byte frames at 1 Mbit/s: 125 a second, 5 s for all of them.
+	# Full-size frames at 1 Mbit/s: 83 a second, 7 s for all of them. The
+	# sender (one send a frame, a debug kernel under TCG, another test
+	# beside it) must outpace the shaper for a backlog to build: about
+	# 200 frames a second when the guest is busy.
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
 	svnic_tx_frames 0 "$n" ff:ff:ff:ff:ff:ff "$len"
 	in=$(svnic_bql 0 inflight)
@@ -208,7 +211,9 @@ test_bursts()
 	read -r d0 < <(stats pf0v0 tx_direct)
 	read -r x0 < <(stats pf0v1 rx_dropped)
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 1
-	svnic_tx_frames 0 "$n" "$MAC1" 1000
+	# Full-size frames, as in test_bql: the backlog builds while the
+	# sender outpaces the shaper's 83 frames a second.
+	svnic_tx_frames 0 "$n" "$MAC1" 1514
 	q=$(qdisc_backlog "$NS_VF0" pf0v0)
 	ip -n "$NS_HOST" link set pf0 vf 0 max_tx_rate 0
 	slowwait 30 settled rx_packets
