@@ -118,37 +118,54 @@ impl Coalesce {
             Kick::Pending
         }
     }
-
-    fn pack(&self) -> u64 {
-        (u64::from(self.usecs) << 32) | u64::from(self.frames)
-    }
-
-    fn unpack(v: u64) -> Self {
-        // INVARIANT: only `pack`ed valid values are stored.
-        Self {
-            usecs: (v >> 32) as u32,
-            frames: v as u32,
-        }
-    }
 }
 
-/// A [`Coalesce`] the data path reads while `ethtool -C` replaces it.
-pub(crate) struct AtomicCoalesce(AtomicU64);
+/// A queue's `ethtool -C` setting: the fixed values and whether adaptive
+/// mode is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Setting {
+    /// The fixed values (`rx-usecs`, `rx-frames`).
+    pub(crate) fixed: Coalesce,
+    /// `adaptive-rx`: DIM picks the values.
+    pub(crate) adaptive: bool,
+}
 
-impl AtomicCoalesce {
-    /// Starts with `c`.
-    pub(crate) fn new(c: Coalesce) -> Self {
-        Self(AtomicU64::new(c.pack()))
+/// Bit of [`AtomicSetting`]'s word for adaptive mode, above any `frames`.
+const ADAPTIVE: u64 = 1 << 31;
+const _: () = assert!((FRAMES_MAX as u64) < ADAPTIVE);
+
+/// A [`Setting`] the data path reads in one load while `ethtool -C`
+/// replaces it.
+pub(crate) struct AtomicSetting(AtomicU64);
+
+impl AtomicSetting {
+    /// Starts with `s`.
+    pub(crate) fn new(s: Setting) -> Self {
+        Self(AtomicU64::new(Self::pack(s)))
     }
 
-    /// The current parameters.
-    pub(crate) fn get(&self) -> Coalesce {
-        Coalesce::unpack(self.0.load(Relaxed))
+    /// The current setting.
+    #[inline]
+    pub(crate) fn get(&self) -> Setting {
+        let v = self.0.load(Relaxed);
+        // INVARIANT: only `pack`ed valid values are stored.
+        Setting {
+            fixed: Coalesce {
+                usecs: (v >> 32) as u32,
+                frames: (v & (ADAPTIVE - 1)) as u32,
+            },
+            adaptive: v & ADAPTIVE != 0,
+        }
     }
 
-    /// Replaces the parameters.
-    pub(crate) fn set(&self, c: Coalesce) {
-        self.0.store(c.pack(), Relaxed);
+    /// Replaces the setting, both halves at once.
+    pub(crate) fn set(&self, s: Setting) {
+        self.0.store(Self::pack(s), Relaxed);
+    }
+
+    fn pack(s: Setting) -> u64 {
+        let adaptive = if s.adaptive { ADAPTIVE } else { 0 };
+        (u64::from(s.fixed.usecs) << 32) | adaptive | u64::from(s.fixed.frames)
     }
 }
 
@@ -231,13 +248,20 @@ mod tests {
 
     #[test]
     fn atomic_round_trip() -> Result {
-        let a = AtomicCoalesce::new(Coalesce::OFF);
-        assert_eq!(a.get(), Coalesce::OFF);
+        let off = Setting {
+            fixed: Coalesce::OFF,
+            adaptive: false,
+        };
+        let a = AtomicSetting::new(off);
+        assert_eq!(a.get(), off);
         let c = Coalesce::new(USECS_MAX, FRAMES_MAX).map_err(|_| EINVAL)?;
-        a.set(c);
-        assert_eq!(a.get(), c);
-        assert_eq!(a.get().usecs(), USECS_MAX);
-        assert_eq!(a.get().frames(), FRAMES_MAX);
+        for adaptive in [true, false] {
+            let s = Setting { fixed: c, adaptive };
+            a.set(s);
+            assert_eq!(a.get(), s);
+            assert_eq!(a.get().fixed.usecs(), USECS_MAX);
+            assert_eq!(a.get().fixed.frames(), FRAMES_MAX);
+        }
         Ok(())
     }
 }

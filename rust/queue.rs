@@ -7,7 +7,7 @@
 //! NAPI as coalescing decides.
 
 use crate::{
-    coalesce::{AtomicCoalesce, Coalesce, Kick, Refused, IDLE_MS},
+    coalesce::{AtomicSetting, Coalesce, Kick, Refused, Setting, IDLE_MS},
     net::{
         dim::{Dim, Direction},
         ethtool::CoalesceParams,
@@ -17,7 +17,7 @@ use crate::{
     },
     ring::{self, RING_SIZE_MAX},
 };
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use kernel::{prelude::*, time::msecs_to_jiffies};
 
 /// Largest ring size, as `ethtool -g` reports it.
@@ -27,8 +27,7 @@ pub(crate) const RING_MAX: u32 = RING_SIZE_MAX;
 /// or, in adaptive mode, what DIM picks.
 #[pin_data]
 pub(crate) struct Moderation {
-    fixed: AtomicCoalesce,
-    adaptive: AtomicBool,
+    setting: AtomicSetting,
     #[pin]
     dim: Dim,
     /// When the queue last polled (jiffies), kept in adaptive mode.
@@ -39,8 +38,10 @@ impl Moderation {
     /// No coalescing, adaptive mode off.
     pub(crate) fn new(dir: Direction) -> impl PinInit<Self> {
         pin_init!(Self {
-            fixed: AtomicCoalesce::new(Coalesce::OFF),
-            adaptive: AtomicBool::new(false),
+            setting: AtomicSetting::new(Setting {
+                fixed: Coalesce::OFF,
+                adaptive: false,
+            }),
             dim <- Dim::new(dir),
             last_poll: AtomicU64::new(0),
         })
@@ -49,49 +50,52 @@ impl Moderation {
     /// `(usecs, frames)` of the moderation in force: the `ethtool -C`
     /// values, or DIM's profile in adaptive mode (`ethtool -S`).
     pub(crate) fn current_values(&self) -> (u32, u32) {
-        let c = if self.adaptive.load(Relaxed) {
-            let (usecs, frames) = self.dim.moderation();
-            Coalesce::clamped(usecs, frames)
-        } else {
-            self.fixed.get()
-        };
+        let s = self.setting.get();
+        let c = if s.adaptive { self.profile() } else { s.fixed };
         (c.usecs(), c.frames())
     }
 
     /// What the data path applies to the next frame: in adaptive mode,
     /// DIM's profile, or none if the queue is idle ([`Coalesce::adaptive`]).
+    #[inline]
     pub(crate) fn current(&self) -> Coalesce {
-        if self.adaptive.load(Relaxed) {
+        let s = self.setting.get();
+        if s.adaptive {
             let (usecs, frames) = self.dim.moderation();
             let quiet = jiffies().wrapping_sub(self.last_poll.load(Relaxed));
             let idle = quiet > msecs_to_jiffies(IDLE_MS) as u64;
             Coalesce::adaptive(usecs, frames, idle)
         } else {
-            self.fixed.get()
+            s.fixed
         }
+    }
+
+    /// DIM's profile, in range.
+    fn profile(&self) -> Coalesce {
+        let (usecs, frames) = self.dim.moderation();
+        Coalesce::clamped(usecs, frames)
     }
 
     /// The `ethtool -C` values and whether adaptive mode is on.
     pub(crate) fn params(&self) -> CoalesceParams {
-        let fixed = self.fixed.get();
+        let s = self.setting.get();
         CoalesceParams {
-            usecs: fixed.usecs(),
-            frames: fixed.frames(),
-            adaptive: self.adaptive.load(Relaxed),
+            usecs: s.fixed.usecs(),
+            frames: s.fixed.frames(),
+            adaptive: s.adaptive,
         }
     }
 
     /// `ethtool -C`.
     pub(crate) fn set(&self, fixed: Coalesce, adaptive: bool) {
-        self.fixed.set(fixed);
-        self.adaptive.store(adaptive, Relaxed);
+        self.setting.set(Setting { fixed, adaptive });
     }
 
     /// Feeds DIM the queue's cumulative counters `(polls, packets,
     /// bytes)`, read by `counters` only in adaptive mode. From the queue's
     /// NAPI poll, `poll`.
     pub(crate) fn sample(&self, poll: &Poll<'_>, counters: impl FnOnce() -> (u64, u64, u64)) {
-        if self.adaptive.load(Relaxed) {
+        if self.setting.get().adaptive {
             let (polls, packets, bytes) = counters();
             self.dim.sample(poll, polls, packets, bytes);
         }
@@ -102,10 +106,15 @@ impl Moderation {
     /// kick (the poll takes what is queued), so it is withdrawn rather than
     /// left to fire into an empty ring.
     pub(crate) fn poll_started(&self, napi: &Napi, timer: Timer) {
-        if self.adaptive.load(Relaxed) {
+        let s = self.setting.get();
+        let usecs = if s.adaptive {
+            // Polled now: not idle, so DIM's profile is in force.
             self.last_poll.store(jiffies(), Relaxed);
-        }
-        if self.current().usecs() != 0 {
+            self.profile().usecs()
+        } else {
+            s.fixed.usecs()
+        };
+        if usecs != 0 {
             napi.cancel_kick(timer);
         }
     }

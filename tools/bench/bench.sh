@@ -14,7 +14,8 @@
 #              (/proc/irq/N/smp_affinity_list): the sender's on the
 #              sender's CPU, the receiver's on the next CPU
 #   veth       one veth pair
-#   veth_gro   one veth pair, GRO on at the receiver (veth's NAPI mode)
+#   veth_gro   one veth pair, GRO on at the receiver and TSO off at the
+#              sender: every frame through veth's NAPI mode
 #   veth_rps   one veth pair, the receiver's RPS on CPU 1: the software
 #              path given the second CPU that svnic's receiver has
 #   bridge     veth -> bridge -> veth
@@ -135,6 +136,18 @@ setup_veth_gro()
 {
 	setup_veth
 	ip netns exec bench_b0 ethtool -K rcv gro on >/dev/null || die "veth GRO"
+	# veth hands a frame to the peer's NAPI only if the sender cannot
+	# segment (no TSO) or the frame comes from a local socket
+	# (veth_skb_is_eligible_for_gro); pktgen's frames would otherwise go
+	# to the backlog, as plain veth's do.
+	ip netns exec bench_a0 ethtool -K snd tso off >/dev/null || die "veth TSO"
+}
+
+# veth_napi_frames: frames the veth receiver took through its NAPI
+# (veth's rx_queue_0_xdp_packets counts every frame of its NAPI mode).
+veth_napi_frames()
+{
+	ip netns exec bench_b0 ethtool -S "${RX[0]}" | awk '$1 == "rx_queue_0_xdp_packets:" {print $2}'
 }
 
 setup_veth_rps()
@@ -249,6 +262,9 @@ setup()
 	for ((i = 0; i < $2; i++)); do
 		ip netns exec "bench_a$i" ping -q -c 1 -W 5 "$ip_b" >/dev/null ||
 			die "$1: pair $i does not pass traffic"
+		if [ "$1" = veth_gro ] && [ "$(veth_napi_frames)" = 0 ]; then
+			die "veth_gro: the ping did not take veth's NAPI"
+		fi
 		tc -n "bench_b$i" qdisc add dev "${RX[i]}" clsact
 		tc -n "bench_b$i" filter add dev "${RX[i]}" ingress pref 1 \
 			protocol ip flower skip_hw ip_proto udp action drop
