@@ -18,12 +18,17 @@ use super::bindings;
 use core::{
     marker::PhantomData,
     ptr::{self, NonNull},
+    sync::atomic::{
+        AtomicUsize,
+        Ordering::{AcqRel, Relaxed},
+    },
 };
 use kernel::{
     error::{from_result, to_result},
     ffi::{c_char, c_int, c_void},
     prelude::*,
     str::CString,
+    sync::Completion,
     types::Opaque,
 };
 
@@ -63,6 +68,26 @@ struct Tables {
     group: Opaque<bindings::attribute_group>,
     #[pin]
     groups: Opaque<[*const bindings::attribute_group; 2]>,
+    /// Devices of the bus not yet released, plus one for the bus itself.
+    live: AtomicUsize,
+    /// Completed when `live` drops to zero.
+    #[pin]
+    released: Completion,
+}
+
+impl Tables {
+    /// A device of the bus was made: its release is awaited.
+    fn hold(&self) {
+        self.live.fetch_add(1, Relaxed);
+    }
+
+    /// A device of the bus was released, or the bus let go of itself; the
+    /// last completes `released`.
+    fn release(&self) {
+        if self.live.fetch_sub(1, AcqRel) == 1 {
+            self.released.complete_all();
+        }
+    }
 }
 
 /// The registered `svnic` bus for PF devices whose driver data is a `T`.
@@ -135,6 +160,8 @@ impl<T: SriovOps> Bus<T> {
                     // SAFETY: As above.
                     unsafe { ptr::write(g, [ptr::null(); 2]) };
                 }),
+                live: AtomicUsize::new(1),
+                released <- Completion::new(),
             }),
             GFP_KERNEL,
         )?;
@@ -169,9 +196,14 @@ impl<T: SriovOps> Bus<T> {
 
 impl<T: SriovOps> Drop for Bus<T> {
     fn drop(&mut self) {
+        // A device outlives its unregistration while references to it remain
+        // (devlink drops its own from a work item, after an RCU grace
+        // period), and its release function is ours: wait for the last.
+        self.tables.release();
+        self.tables.released.wait_for_completion();
         // SAFETY: By the type invariant the bus and its driver are
         // registered; every device on the bus was unregistered by its owner
-        // before the module gets here.
+        // before the module gets here, and released since.
         unsafe {
             bindings::driver_unregister(self.tables.driver.get());
             bindings::bus_unregister(self.tables.bus.get());
@@ -216,9 +248,14 @@ fn attr_init(
 ///
 /// Called by the driver core when the last reference to a device of ours goes.
 unsafe extern "C" fn release_callback(dev: *mut bindings::device) {
+    // SAFETY: Every device of ours was made by `Registered::new` on the bus
+    // of a `Tables`, which `Bus::drop` keeps alive until this call.
+    let tables =
+        unsafe { &*kernel::container_of!(Opaque::cast_from((*dev).bus).cast_mut(), Tables, bus) };
     // SAFETY: Every device of ours is the first field of a `KBox<BusDev>`
-    // made by `BusDev::register`, leaked there and owned by the refcount.
+    // made by `Registered::new`, leaked there and owned by the refcount.
     drop(unsafe { KBox::from_raw(dev.cast::<BusDev>()) });
+    tables.release();
 }
 
 /// The driver data of a PF device.
@@ -352,14 +389,16 @@ struct BusDev {
 struct Registered(NonNull<bindings::device>);
 
 impl Registered {
-    /// Allocates and registers a device.
+    /// Allocates and registers a device on the bus of `tables`, which
+    /// awaits its release.
     ///
     /// # Safety
     ///
-    /// `ty` and `bus` outlive the device; `parent` is null or a registered
-    /// device; `data` is null or stays valid while the device is registered.
+    /// `ty` and `tables` outlive the device; `parent` is null or a
+    /// registered device; `data` is null or stays valid while the device is
+    /// registered.
     unsafe fn new(
-        bus: *const bindings::bus_type,
+        tables: &Tables,
         ty: *const bindings::device_type,
         parent: *mut bindings::device,
         data: *const c_void,
@@ -376,7 +415,10 @@ impl Registered {
         // the refcount owns it and `put_device` frees it (`release_callback`).
         unsafe {
             bindings::device_initialize(dev);
-            (*dev).bus = bus;
+            (*dev).bus = tables.bus.get();
+            // From here `put_device` releases the device, through
+            // `release_callback`.
+            tables.hold();
             (*dev).type_ = ty;
             (*dev).parent = parent;
             (*dev).driver_data = data.cast_mut();
@@ -439,7 +481,7 @@ impl PfDevice {
         // function's safety requirements.
         unsafe {
             Registered::new(
-                bus.tables.bus.get(),
+                &bus.tables,
                 bus.tables.pf_type.get(),
                 ptr::null_mut(),
                 ops.cast(),
@@ -483,7 +525,7 @@ impl VfDevice {
         // registered; VF devices carry no driver data.
         let dev = unsafe {
             Registered::new(
-                bus.tables.bus.get(),
+                &bus.tables,
                 bus.tables.vf_type.get(),
                 pf.as_raw(),
                 ptr::null(),

@@ -83,8 +83,23 @@ test_rmmod_with_pfs()
 	echo 3 >"$(svnic_sysfs pf4 sriov_numvfs)"
 	check_err $? "cannot create VFs on pf4"
 	ip -n "$NS_HOST" link set pf4v1 up
+	# And a PF whose namespace goes as rmmod starts: the namespace's
+	# cleanup deletes it, and frees its devlink, just before the module
+	# goes.
+	local ns=svnic-teardown-$$
+	ip netns add "$ns"
+	ip -n "$ns" link add up5 type veth peer name peer5
+	ip -n "$ns" link add pf5 link up5 type svnic
+	ip netns exec "$ns" bash -c "echo 2 > /sys/class/net/pf5/device/sriov_numvfs"
+	check_err $? "cannot create VFs on pf5"
+	ip netns del "$ns"
 	rmmod svnic
 	check_err $? "rmmod svnic failed with PFs present"
+	# devlink lets go of a PF's device from a work item, after an RCU
+	# grace period, and the device's release function is the module's:
+	# rmmod must have waited for it. Give a late release time to run (and
+	# oops) before anything else is loaded there.
+	sleep 1
 	! ip -n "$NS_HOST" link show pf0 >/dev/null 2>&1
 	check_err $? "PFs survived rmmod"
 	! ip -n "$NS_HOST" link show pf4v1 >/dev/null 2>&1
