@@ -175,12 +175,6 @@ impl<T> Ring<T> {
         self.slots[slot].take()
     }
 
-    /// Takes the buffer at the tail, if any, and says how many are left.
-    pub(crate) fn pop_counted(&mut self) -> (Option<T>, u32) {
-        let item = self.pop();
-        (item, self.len())
-    }
-
     /// The buffer at the tail, left in the ring.
     pub(crate) fn peek(&self) -> Option<&T> {
         self.slots.get(self.index.peek()?)?.as_ref()
@@ -320,20 +314,6 @@ mod tests {
         for i in 64..100 {
             assert_eq!(big.pop(), Some(i));
         }
-        Ok(())
-    }
-
-    #[test]
-    fn pop_counted_tells_what_is_left() -> Result {
-        let mut ring = Ring::<u32>::new(64)?;
-        assert_eq!(ring.pop_counted(), (None, 0));
-        for i in 0..3 {
-            assert_eq!(ring.push(i), Ok(()));
-        }
-        assert_eq!(ring.pop_counted(), (Some(0), 2));
-        assert_eq!(ring.pop_counted(), (Some(1), 1));
-        assert_eq!(ring.pop_counted(), (Some(2), 0));
-        assert_eq!(ring.pop_counted(), (None, 0));
         Ok(())
     }
 }

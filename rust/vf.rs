@@ -53,7 +53,7 @@ use crate::{
         xdp::Xdp,
     },
     queue::{self, Moderation},
-    rate::{Admit, Shaper},
+    rate::{Admit, LinkBudget, Shaper},
     ring::{Ring, RING_SIZE_DEFAULT},
     rxq,
     stats::{self, Counters, Stat, STAT_NAMES},
@@ -69,8 +69,11 @@ use kernel::{
     sync::Arc,
 };
 
+/// Frames a drain takes off the TX ring under one hold of its lock.
+const TX_POP: usize = 16;
+
 /// Largest number of TX frames one poll moves into the switch.
-const TX_BATCH: u32 = 64;
+const TX_BATCH: usize = 4 * TX_POP;
 
 /// The state of one VF.
 #[pin_data]
@@ -448,8 +451,8 @@ impl Vf {
         loop {
             let next = {
                 let mut ring = self.tx.lock();
-                let (skb, left) = ring.pop_counted();
-                self.tx_queued.store(left, Release);
+                let skb = ring.pop();
+                self.tx_queued.store(ring.len(), Release);
                 if let Some(skb) = &skb {
                     dev.bql_completed(1, skb.len());
                 }
@@ -607,8 +610,9 @@ impl Vf {
     }
 
     /// Moves up to `TX_BATCH` frames from the TX ring into the switch, as
-    /// far as the shaper lets them go. The clock and the shaper's lock are
-    /// left alone while the shaper has nothing to do.
+    /// far as the shaper lets them go, taking them off the ring `TX_POP` at
+    /// a time under one hold of its lock. The clock and the shaper's lock
+    /// are left alone while the shaper has nothing to do.
     fn drain_tx(&self, bh: Bh<'_>, dev: &Device) -> Drained {
         let idle = self.shaper_idle();
         let link = self.esw.link_budget();
@@ -616,45 +620,74 @@ impl Vf {
         let own = dev.mac();
         let spoofchk = self.spoofchk.load(Relaxed);
         let port_vlan = self.port_vlan();
-        for _ in 0..TX_BATCH {
-            let (next, left) = {
-                let mut ring = bh.lock(&self.tx);
-                if !idle {
-                    let Some(len) = ring.peek().map(SkBuff::len) else {
-                        return Drained::Empty;
-                    };
-                    if let Admit::After(ns) = bh.lock(&self.shaper).admit(link, now, len) {
-                        return Drained::Throttled(ns);
-                    }
+        let shaped = (!idle).then_some((link, now));
+        for _ in 0..TX_BATCH / TX_POP {
+            let mut batch: [Option<SkBuff>; TX_POP] = Default::default();
+            let end = self.pop_tx(bh, dev, shaped, &mut batch);
+            for mut skb in batch.into_iter().flatten() {
+                if let Some((vlan, hdr)) = self.egress(&own, spoofchk, port_vlan.as_ref(), &mut skb)
+                {
+                    self.stats.tx(skb.len(), skb.gso(), &hdr.dst, hdr.proto);
+                    self.esw.tx_from_vf(bh, self.index, vlan, &hdr, skb);
                 }
-                let (skb, left) = ring.pop_counted();
-                self.tx_queued.store(left, Release);
-                if let Some(skb) = &skb {
-                    // Off the ring: byte queue limits see it go, here under
-                    // the lock, as every completion is.
-                    dev.bql_completed(1, skb.len());
-                }
-                if skb.is_some() && dev.queue_stopped() {
-                    // Progress: the TX watchdog must not fire.
-                    dev.trans_update();
-                    if left < ring.size() / 2 {
-                        dev.wake_queue();
-                    }
-                }
-                (skb, left)
-            };
-            let Some(mut skb) = next else {
-                return Drained::Empty;
-            };
-            if let Some((vlan, hdr)) = self.egress(&own, spoofchk, port_vlan.as_ref(), &mut skb) {
-                self.stats.tx(skb.len(), skb.gso(), &hdr.dst, hdr.proto);
-                self.esw.tx_from_vf(bh, self.index, vlan, &hdr, skb);
             }
-            if left == 0 {
-                return Drained::Empty;
+            if let Some(drained) = end {
+                return drained;
             }
         }
         Drained::More
+    }
+
+    /// Takes frames off the TX ring into `out`, oldest first, under one hold
+    /// of its lock, each admitted by the shaper first if `shaped` (link
+    /// budget, now). Returns how the drain ends if it must: the ring
+    /// emptied, or the shaper holds the next frame back.
+    fn pop_tx(
+        &self,
+        bh: Bh<'_>,
+        dev: &Device,
+        shaped: Option<(&LinkBudget, u64)>,
+        out: &mut [Option<SkBuff>],
+    ) -> Option<Drained> {
+        let mut ring = bh.lock(&self.tx);
+        let mut shaper = shaped.map(|s| (s, bh.lock(&self.shaper)));
+        let (mut n, mut bytes) = (0u32, 0u32);
+        let mut end = None;
+        for slot in out.iter_mut() {
+            if let Some(((link, now), shaper)) = &mut shaper {
+                let Some(len) = ring.peek().map(SkBuff::len) else {
+                    break;
+                };
+                if let Admit::After(ns) = shaper.admit(link, *now, len) {
+                    end = Some(Drained::Throttled(ns));
+                    break;
+                }
+            }
+            let Some(skb) = ring.pop() else {
+                break;
+            };
+            n += 1;
+            bytes = bytes.saturating_add(skb.len());
+            *slot = Some(skb);
+        }
+        let left = ring.len();
+        self.tx_queued.store(left, Release);
+        if left == 0 {
+            end = Some(Drained::Empty);
+        }
+        if n > 0 {
+            // Off the ring: byte queue limits see them go, here under the
+            // lock, as every completion is.
+            dev.bql_completed(n, bytes);
+            if dev.queue_stopped() {
+                // Progress: the TX watchdog must not fire.
+                dev.trans_update();
+                if left < ring.size() / 2 {
+                    dev.wake_queue();
+                }
+            }
+        }
+        end
     }
 }
 

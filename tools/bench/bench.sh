@@ -27,7 +27,8 @@
 #       count at the receiver (its rx_packets; a tc drop is the sink):
 #       kpps and CPU ns per delivered packet (busy time of all CPUs from
 #       /proc/stat over the packets).
-#   W4  ping RTT at idle, 200 probes 10 ms apart: p50/p99/max.
+#   W4  ping RTT at idle, 200 probes 10 ms apart, SVNIC_BENCH_REPS rounds
+#       (ABAB order): p50/p99/max of all the probes.
 #   W6  svnic only: RX coalescing of the receiving VF, or TX (doorbell)
 #       coalescing of the sending one (ethtool -C): W1 at 64 bytes (medians
 #       of SVNIC_BENCH_REPS rounds over the settings) and W4 for each
@@ -329,15 +330,25 @@ flood()
 	fi
 }
 
-# rtt: 200 pings at idle through pair 0; prints "p50 p99 max" in microseconds.
-rtt()
+# rtt_samples: 200 pings at idle through pair 0; prints each RTT in
+# microseconds, one a line.
+rtt_samples()
 {
 	ip netns exec bench_a0 ping -c 200 -i 0.01 -W 2 "$ip_b" |
-		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | sort -n |
-		awk '{v[NR] = $1 * 1000} END {
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | awk '{printf "%d\n", $1 * 1000}'
+}
+
+# percentiles LIST: "p50 p99 max" of a list of integers ("- - -" if empty).
+percentiles()
+{
+	tr ' ' '\n' <<<"$*" | grep . | sort -n |
+		awk '{v[NR] = $1} END {
 			if (NR == 0) { print "- - -"; exit }
 			printf "%d %d %d\n", v[int((NR + 1) * 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
 }
+
+# rtt: 200 pings at idle through pair 0; prints "p50 p99 max" in microseconds.
+rtt() { percentiles "$(rtt_samples)"; }
 
 # stats LIST: "median min max" of a list of integers.
 stats()
@@ -439,15 +450,21 @@ w1()
 
 w4()
 {
-	local p
-	echo "## W4: ping RTT at idle, 200 probes, microseconds (p50 p99 max)"
-	local out
+	local p out r
+	local -A samples
+	echo "## W4: ping RTT at idle, $reps rounds of 200 probes a path (ABAB order), microseconds"
+	echo "## (p50 p99 max of all the rounds' probes)"
+	for ((r = 0; r < reps; r++)); do
+		for p in $paths; do
+			setup "$p" 1
+			samples[$p]+=" $(rtt_samples | tr '\n' ' ')"
+			cleanup
+		done
+	done
 	for p in $paths; do
-		setup "$p" 1
-		out=$(rtt)
+		out=$(percentiles "${samples[$p]}")
 		R[w4.$p.p50]=${out%% *}
 		printf "w4 %-10s rtt %s\n" "$p" "$out"
-		cleanup
 	done
 }
 
