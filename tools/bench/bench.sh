@@ -32,7 +32,8 @@
 #   W6  svnic only: RX coalescing of the receiving VF, or TX (doorbell)
 #       coalescing of the sending one (ethtool -C): W1 at 64 bytes (medians
 #       of SVNIC_BENCH_REPS rounds over the settings) and W4 for each
-#       setting, with the receiver's packets per NAPI poll.
+#       setting (each round's probes), with the receiver's packets per NAPI
+#       poll.
 #   W7  svnic only: 1, 2, 4 VF pairs sending at once: aggregate kpps and
 #       Jain's fairness index over the pairs.
 #   prof (not run by default): where W1's 64-byte flood spends its CPU
@@ -347,9 +348,6 @@ percentiles()
 			printf "%d %d %d\n", v[int((NR + 1) * 0.5)], v[int(NR * 0.99 + 0.5)], v[NR] }'
 }
 
-# rtt: 200 pings at idle through pair 0; prints "p50 p99 max" in microseconds.
-rtt() { percentiles "$(rtt_samples)"; }
-
 # stats LIST: "median min max" of a list of integers.
 stats()
 {
@@ -470,14 +468,14 @@ w4()
 
 w6()
 {
-	local s out p0 p1 r0 r1 ns dev ppp key r
+	local s out p0 p1 r0 r1 ns dev ppp key r rtt
 	local -A kp polls_d rx_d rtts
 	local settings=("rx-usecs 0 rx-frames 1" "rx-usecs 16 rx-frames 16" \
 		"rx-usecs 64 rx-frames 64" "rx-usecs 256 rx-frames 256" "adaptive-rx on" \
 		"tx: tx-usecs 64 tx-frames 32" "tx: adaptive-tx on")
 	echo "## W6: svnic coalescing, of the receiving VF's RX or (tx:) the sending VF's TX doorbell,"
 	echo "## $reps rounds over the settings (ABAB order): 64B flood kpps (median min max),"
-	echo "## receiver packets per NAPI poll (all rounds), idle RTT p50 p99 max (us, first round)"
+	echo "## receiver packets per NAPI poll (all rounds), idle RTT p50 p99 max (us, all rounds' probes)"
 	for ((r = 0; r < reps; r++)); do
 		for s in "${settings[@]}"; do
 			setup svnic 1
@@ -490,19 +488,20 @@ w6()
 			kp[$s]+=" ${out% *}"
 			polls_d[$s]=$((${polls_d[$s]:-0} + p1 - p0))
 			rx_d[$s]=$((${rx_d[$s]:-0} + r1 - r0))
-			((r > 0)) || rtts[$s]=$(rtt)
+			rtts[$s]+=" $(rtt_samples | tr '\n' ' ')"
 			cleanup
 		done
 	done
 	for s in "${settings[@]}"; do
 		out=$(stats ${kp[$s]})
 		ppp=$(awk -v p="${polls_d[$s]}" -v r="${rx_d[$s]}" 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')
+		rtt=$(percentiles "${rtts[$s]}")
 		key=${s// /_}
 		key=${key//:/}
 		R[w6.$key.kpps]=${out%% *}
 		R[w6.$key.pkts_per_poll]=$ppp
-		R[w6.$key.p50]=${rtts[$s]%% *}
-		printf "w6 %-30s kpps %-12s  pkts/poll %6s  rtt %s\n" "$s" "$out" "$ppp" "${rtts[$s]}"
+		R[w6.$key.p50]=${rtt%% *}
+		printf "w6 %-30s kpps %-12s  pkts/poll %6s  rtt %s\n" "$s" "$out" "$ppp" "$rtt"
 	done
 }
 
