@@ -171,7 +171,7 @@ pub(crate) fn coalesce(
 }
 
 /// Kicks `napi` as `kick` says, with timer `timer` for a later kick.
-#[inline]
+#[inline(always)]
 pub(crate) fn kick(napi: &Napi, timer: Timer, kick: Kick) {
     match kick {
         Kick::Now => napi.schedule(),

@@ -30,7 +30,8 @@ use crate::{
 };
 use kernel::{prelude::*, sync::rcu};
 
-/// Queues `skb`, with header `hdr` and switched to `dev`, on `ring` and schedules
+/// Queues `skb`, with header `hdr`, `data` at its MAC header
+/// ([`SkBuff::push_mac_header`]) and switched to `dev`, on `ring` and schedules
 /// `napi` as coalescing `coal` says. Counts it in `stats` (received, or
 /// dropped when the ring is full or the frame does not fit `dev`). BH
 /// context.
@@ -39,7 +40,7 @@ use kernel::{prelude::*, sync::rcu};
 /// one), a kick that is due now is left to the caller, who owes it: returns
 /// whether it does.
 #[expect(clippy::too_many_arguments)]
-#[inline]
+#[inline(always)]
 pub(crate) fn enqueue(
     bh: Bh<'_>,
     dev: &Device,
@@ -47,11 +48,10 @@ pub(crate) fn enqueue(
     napi: &Napi,
     stats: &Counters,
     coal: Coalesce,
-    mut skb: SkBuff,
+    skb: SkBuff,
     hdr: &EthHdr,
     hold: bool,
 ) -> bool {
-    skb.push_mac_header();
     let (bytes, gso) = (skb.len(), skb.gso());
     // The port is running (checked by the caller): the core refuses a
     // frame over its MTU, short of memory to copy a zero-copy one.
@@ -139,13 +139,14 @@ impl RxQueue {
         bh: Bh<'_>,
         dev: &Device,
         hdr: &EthHdr,
-        skb: SkBuff,
+        mut skb: SkBuff,
         hold: bool,
     ) -> bool {
         if !dev.is_running() {
             self.stats.add(Stat::RxDropped, 1);
             return false;
         }
+        skb.push_mac_header();
         enqueue(
             bh,
             dev,

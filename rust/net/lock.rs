@@ -74,10 +74,51 @@ impl<'a> Bh<'a> {
         // SAFETY: `ptr` is the initialised lock of `lock`. No softirq can
         // run here and take it (type invariant), and no hard interrupt
         // takes it (module documentation).
-        unsafe { kernel::bindings::spin_lock(ptr) };
+        unsafe { spin_lock(ptr) };
         // SAFETY: Taken above; the guard's state says how.
         unsafe { Guard::new(lock, Taken::InBh) }
     }
+}
+
+/// `spin_lock(ptr)`: where the kernel has the out-of-line lock function
+/// (`_raw_spin_lock`, which `spin_lock` calls), straight to it, without the
+/// Rust helper's call in between: the data path takes a lock per frame.
+///
+/// # Safety
+///
+/// `ptr` is an initialised lock that the caller may take.
+#[inline(always)]
+unsafe fn spin_lock(ptr: *mut kernel::bindings::spinlock_t) {
+    // SAFETY: By the safety requirements; without PREEMPT_RT a `spinlock_t`
+    // starts with its `raw_spinlock_t`, which `spin_lock` passes on.
+    #[cfg(not(any(CONFIG_INLINE_SPIN_LOCK, CONFIG_PREEMPT_RT)))]
+    unsafe {
+        kernel::bindings::_raw_spin_lock(ptr.cast())
+    };
+    // SAFETY: By the safety requirements.
+    #[cfg(any(CONFIG_INLINE_SPIN_LOCK, CONFIG_PREEMPT_RT))]
+    unsafe {
+        kernel::bindings::spin_lock(ptr)
+    };
+}
+
+/// `spin_unlock(ptr)`, as [`spin_lock`] takes it.
+///
+/// # Safety
+///
+/// The caller holds the lock `ptr`, taken with [`spin_lock`].
+#[inline(always)]
+unsafe fn spin_unlock(ptr: *mut kernel::bindings::spinlock_t) {
+    // SAFETY: As in `spin_lock`.
+    #[cfg(not(any(CONFIG_INLINE_SPIN_UNLOCK, CONFIG_PREEMPT_RT)))]
+    unsafe {
+        kernel::bindings::_raw_spin_unlock(ptr.cast())
+    };
+    // SAFETY: By the safety requirements.
+    #[cfg(any(CONFIG_INLINE_SPIN_UNLOCK, CONFIG_PREEMPT_RT))]
+    unsafe {
+        kernel::bindings::spin_unlock(ptr)
+    };
 }
 
 /// Runs `f` with bottom halves disabled: what process context does around
@@ -150,7 +191,7 @@ unsafe impl Backend for SpinLockBhBackend {
             // `try_lock`.
             Taken::DisablingBh => unsafe { bindings::svnic_spin_unlock_bh(ptr.cast()) },
             // SAFETY: The caller holds the lock, taken by `Bh::lock`.
-            Taken::InBh => unsafe { kernel::bindings::spin_unlock(ptr) },
+            Taken::InBh => unsafe { spin_unlock(ptr) },
         }
     }
 
@@ -159,7 +200,7 @@ unsafe impl Backend for SpinLockBhBackend {
             // SAFETY: As in `lock`.
             Taken::DisablingBh => unsafe { bindings::svnic_spin_lock_bh(ptr.cast()) },
             // SAFETY: As in `Bh::lock`: the guard, and so the proof, lives.
-            Taken::InBh => unsafe { kernel::bindings::spin_lock(ptr) },
+            Taken::InBh => unsafe { spin_lock(ptr) },
         }
     }
 

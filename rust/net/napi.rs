@@ -237,6 +237,7 @@ impl Napi {
     /// Schedules a poll, unless one is scheduled or running already (then
     /// the running one is told to poll again): raises the context's vector,
     /// whose interrupt schedules the poll on the vector's CPU.
+    #[inline]
     pub(crate) fn schedule(&self) {
         // SAFETY: By the type invariant the context was added.
         if unsafe { bindings::napi_schedule_prep(self.as_raw()) } {

@@ -120,6 +120,7 @@ impl RxRing {
 
     /// Queues `skb` at the head. Returns how many buffers the ring holds
     /// then and its size, or gives the buffer back if the ring is full.
+    #[inline]
     pub(crate) fn push(&self, bh: Bh<'_>, skb: SkBuff) -> core::result::Result<(u32, u32), SkBuff> {
         let mut head = bh.lock(&self.head);
         // SAFETY: By the type invariant producers read `slots` under the

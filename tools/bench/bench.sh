@@ -28,7 +28,15 @@
 #       kpps and CPU ns per delivered packet (busy time of all CPUs from
 #       /proc/stat over the packets).
 #   W4  ping RTT at idle, 200 probes 10 ms apart, SVNIC_BENCH_REPS rounds
-#       (ABAB order): p50/p99/max of all the probes.
+#       (ABAB order): p50/p99/max of all the probes, twice: with the
+#       kernel's receive timestamps (ping's default) and user to user
+#       (ping -U, times read by ping itself). The first stops the clock
+#       where the stack stamps the echo reply, and that point is not the
+#       same on every path: a backlog device (veth, bridge, macvlan)
+#       stamps as its xmit queues the reply to the backlog
+#       (net.core.netdev_tstamp_prequeue), a NAPI driver (svnic, veth's
+#       NAPI mode, netdevsim) as its poll hands it to the stack, after
+#       the last hop's softirq pass; the second ends where ping has it.
 #   W6  svnic only: RX coalescing of the receiving VF, or TX (doorbell)
 #       coalescing of the sending one (ethtool -C): W1 at 64 bytes (medians
 #       of SVNIC_BENCH_REPS rounds over the settings) and W4 for each
@@ -333,9 +341,10 @@ flood()
 
 # rtt_samples: 200 pings at idle through pair 0; prints each RTT in
 # microseconds, one a line.
+# rtt_samples [PING OPTIONS]: 200 idle RTTs from pair 0, in microseconds.
 rtt_samples()
 {
-	ip netns exec bench_a0 ping -c 200 -i 0.01 -W 2 "$ip_b" |
+	ip netns exec bench_a0 ping "$@" -c 200 -i 0.01 -W 2 "$ip_b" |
 		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' | awk '{printf "%d\n", $1 * 1000}'
 }
 
@@ -448,21 +457,24 @@ w1()
 
 w4()
 {
-	local p out r
-	local -A samples
+	local p out user r
+	local -A samples users
 	echo "## W4: ping RTT at idle, $reps rounds of 200 probes a path (ABAB order), microseconds"
-	echo "## (p50 p99 max of all the rounds' probes)"
+	echo "## (p50 p99 max of all the rounds' probes; kernel receive timestamps, then user to user)"
 	for ((r = 0; r < reps; r++)); do
 		for p in $paths; do
 			setup "$p" 1
 			samples[$p]+=" $(rtt_samples | tr '\n' ' ')"
+			users[$p]+=" $(rtt_samples -U | tr '\n' ' ')"
 			cleanup
 		done
 	done
 	for p in $paths; do
 		out=$(percentiles "${samples[$p]}")
+		user=$(percentiles "${users[$p]}")
 		R[w4.$p.p50]=${out%% *}
-		printf "w4 %-10s rtt %s\n" "$p" "$out"
+		R[w4.$p.user_p50]=${user%% *}
+		printf "w4 %-10s rtt %-14s user-to-user %s\n" "$p" "$out" "$user"
 	done
 }
 
@@ -565,6 +577,8 @@ targets()
 			target "$p/bridge ${size}B" "$(ratio "${R[w1.$p.$size.kpps]:-}" "${R[w1.bridge.$size.kpps]:-}")" ">=" 1.30
 		done
 		target "$p/veth ping p50" "$(ratio "${R[w4.$p.p50]:-}" "${R[w4.veth.p50]:-}")" "<=" 1.00
+		target "$p/veth ping p50 user to user" \
+			"$(ratio "${R[w4.$p.user_p50]:-}" "${R[w4.veth.user_p50]:-}")" "<=" 1.00
 	done
 	for size in 64 1500; do
 		c=$(ratio "${R[w1.svnic_irq.$size.kpps]:-}" "${R[w1.veth_rps.$size.kpps]:-}")
