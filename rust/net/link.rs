@@ -34,7 +34,7 @@ use super::{
     lock::Bh,
     napi::Napi,
     netdev::{DevRef, DriverNetdev, Parent},
-    ops::{Lookup, NetdevOps, Trampolines},
+    ops::{Lookup, NetdevOps, Trampolines, MAX_MTU},
     rcu::ReadSide,
     rtnl::{ExtAck, Rtnl},
     skb::SkBuff,
@@ -574,14 +574,18 @@ impl<T: Driver> Adapter<T> {
         from_result(|| {
             // SAFETY: rtnetlink passes valid parameters; `tb` has
             // `IFLA_MAX + 1` entries.
-            let (net, link) = unsafe {
+            let (net, link, mtu_asked) = unsafe {
                 let p = &*params;
                 let net = if p.link_net.is_null() {
                     p.src_net
                 } else {
                     p.link_net
                 };
-                (net, *p.tb.add(bindings::IFLA_LINK as usize))
+                (
+                    net,
+                    *p.tb.add(bindings::IFLA_LINK as usize),
+                    !(*p.tb.add(bindings::IFLA_MTU as usize)).is_null(),
+                )
             };
             if link.is_null() {
                 return Err(extack.fail(
@@ -617,6 +621,23 @@ impl<T: Driver> Adapter<T> {
             }
             if claimed {
                 return Err(extack.fail(EBUSY, UPLINK_IN_USE));
+            }
+            // The uplink is the wire: the device's MTU stays within the
+            // uplink's, as a macvlan's within its lower device's; without
+            // `mtu`, a smaller uplink's is the default.
+            // SAFETY: Both devices are valid, RTNL is held and `dev` is not
+            // registered yet.
+            unsafe {
+                let up_mtu = (*up).mtu;
+                if (*dev).mtu > up_mtu {
+                    if mtu_asked {
+                        return Err(
+                            extack.fail(EINVAL, c"svnic: the PF's MTU cannot exceed its uplink's")
+                        );
+                    }
+                    (*dev).mtu = up_mtu;
+                }
+                (*dev).max_mtu = up_mtu.min(MAX_MTU);
             }
             // SAFETY: `dev` was created by rtnetlink from our `rtnl_link_ops`,
             // the first field of our pinned `Tables`, which outlive it.
@@ -796,6 +817,20 @@ impl<T: Driver> Adapter<T> {
             | bindings::netdev_cmd_NETDEV_CHANGE => {
                 port.dev().transfer_operstate(&port.uplink);
                 port.state.uplink_changed();
+            }
+            bindings::netdev_cmd_NETDEV_CHANGEMTU => {
+                // The device follows its uplink's MTU down, as a VLAN device
+                // does, and may go up to it.
+                // SAFETY: Both devices are registered and RTNL is held.
+                unsafe {
+                    let up_mtu = (*up).mtu;
+                    (*port.dev).max_mtu = up_mtu.min(MAX_MTU);
+                    if (*port.dev).mtu > up_mtu {
+                        // Within [min_mtu, max_mtu]: cannot fail but for a
+                        // notifier's veto, which leaves the larger MTU.
+                        let _ = bindings::dev_set_mtu(port.dev, up_mtu as c_int);
+                    }
+                }
             }
             _ => {}
         }

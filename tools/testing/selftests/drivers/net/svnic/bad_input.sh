@@ -68,7 +68,8 @@ state()
 		svnic_ethtool "${e#*:}" "${e%%:*}"
 	done
 	if [ -n "$STATE_DEVLINK" ]; then
-		devlink -j -batch - <<-EOF
+		# -b, not -batch: devlink reads "-batch" as "-b atch".
+		devlink -j -b - <<-EOF
 		dev eswitch show $DL
 		health show $DL reporter tx
 		EOF
@@ -221,6 +222,16 @@ test_uplink_macvlan_lower()
 	log_test "uplink is the lower device of a macvlan: EBUSY, extack"
 }
 
+test_pf_mtu_over_uplink()
+{
+	RET=0
+	ip -n "$NS_HOST" link add up3 type veth peer name peer3
+	baseline
+	refused "(EINVAL)" "svnic: the PF's MTU cannot exceed its uplink's" -- svnic_nl newlink bad0 up3 1501
+	ip -n "$NS_HOST" link del up3
+	log_test "PF MTU above its uplink's: EINVAL, extack"
+}
+
 ## MAC addresses of the PF and VF netdevs
 
 test_pf_mac()
@@ -281,10 +292,11 @@ test_mtu_over_max()
 	# ip prints the core's extack (EINVAL), not strerror.
 	refused "mtu greater than device maximum" -- \
 		ip -n "$ns1" link set pf0v1 mtu 9217
+	# The PF's maximum is its uplink's MTU (up0: 1500).
 	refused "mtu greater than device maximum" -- \
-		ip -n "$NS_HOST" link set pf0 mtu 9217
+		ip -n "$NS_HOST" link set pf0 mtu 1501
 	STATE_VF=
-	log_test "MTU over 9216 (PF, VF): EINVAL"
+	log_test "MTU over the maximum (VF 9216, PF its uplink's): EINVAL"
 }
 
 test_untrusted_vf_mac()
@@ -750,6 +762,7 @@ test_uplink_not_ethernet
 test_uplink_of_pf
 test_uplink_bridge_port
 test_uplink_macvlan_lower
+test_pf_mtu_over_uplink
 STATE_BUS=
 test_pf_mac
 test_pf_mac_in_use

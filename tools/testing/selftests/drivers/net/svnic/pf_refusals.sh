@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Bad `ip link add ... type svnic` requests are refused with an errno and an
-# extack message, and leave nothing behind.
+# extack message, and leave nothing behind; a PF's MTU stays within its
+# uplink's (bad_input.sh has the refusal of a larger one).
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -60,6 +61,35 @@ test_not_ethernet()
 	log_test "loopback uplink: refused"
 }
 
+# pf_mtu: pf5's MTU, read from sysfs (no process).
+pf_mtu()
+{
+	svnic_read "$(svnic_sys "$NS_HOST" class/net/pf5/mtu)"
+}
+
+test_mtu_within_uplink()
+{
+	RET=0
+	ip -n "$NS_HOST" link add up5 mtu 1400 type veth peer name peer5
+	# Without an MTU, a smaller uplink's is the PF's.
+	ip -n "$NS_HOST" link add pf5 link up5 type svnic
+	check_err $? "a PF on an uplink of MTU 1400 was refused"
+	[ "$(pf_mtu)" = 1400 ]
+	check_err $? "PF MTU $(pf_mtu) on an uplink of 1400, expected 1400"
+	svnic_expect_fail "mtu greater than device maximum" \
+		ip -n "$NS_HOST" link set pf5 mtu 1401
+	# Up to the uplink's, once the uplink's is larger; down with it.
+	ip -n "$NS_HOST" link set up5 mtu 9000
+	ip -n "$NS_HOST" link set pf5 mtu 9000
+	check_err $? "PF MTU 9000 refused on an uplink of 9000"
+	ip -n "$NS_HOST" link set up5 mtu 1500
+	[ "$(pf_mtu)" = 1500 ]
+	check_err $? "PF MTU $(pf_mtu) after its uplink went to 1500, expected 1500"
+	ip -n "$NS_HOST" link del pf5
+	ip -n "$NS_HOST" link del up5
+	log_test "PF MTU: within its uplink's, follows it down"
+}
+
 test_nothing_left()
 {
 	RET=0
@@ -77,5 +107,6 @@ test_no_uplink
 test_uplink_in_use
 test_stacked_loop
 test_not_ethernet
+test_mtu_within_uplink
 test_nothing_left
 exit "$EXIT_STATUS"

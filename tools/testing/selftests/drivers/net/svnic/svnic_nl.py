@@ -13,7 +13,7 @@
 # Imports only built-in modules (_socket, not socket): with `python3 -S` it
 # starts in a second even in an emulated, debug-kernel VM.
 #
-#   svnic_nl.py newlink NAME [UPLINK]        type svnic; UPLINK: a name, or a
+#   svnic_nl.py newlink NAME [UPLINK [MTU]]  type svnic; UPLINK: a name, or a
 #                                            number taken as a raw ifindex
 #   svnic_nl.py vf DEV VF vlan VID QOS PROTO IFLA_VF_VLAN_LIST (PROTO: 0x8100)
 #   svnic_nl.py vf DEV VF rate MIN MAX       IFLA_VF_RATE
@@ -54,6 +54,7 @@ NETLINK_EXT_ACK = 11
 AF_BRIDGE = 7
 
 IFLA_IFNAME = 3
+IFLA_MTU = 4
 IFLA_LINK = 5
 IFLA_LINKINFO = 18
 IFLA_INFO_KIND = 1
@@ -105,13 +106,15 @@ def vf_request(dev, vf, what, args):
 
 def request(argv):
     """(type, extra flags, payload) for the command line."""
-    if len(argv) in (2, 3) and argv[0] == "newlink":
+    if len(argv) in (2, 3, 4) and argv[0] == "newlink":
         body = attr(IFLA_IFNAME, argv[1].encode() + b"\0")
         body += attr(IFLA_LINKINFO, attr(IFLA_INFO_KIND, b"svnic\0"))
-        if len(argv) == 3:
+        if len(argv) >= 3:
             up = argv[2]
             index = int(up) if up.isdigit() else ifindex(up)
             body += attr(IFLA_LINK, struct.pack("=I", index))
+        if len(argv) == 4:
+            body += attr(IFLA_MTU, struct.pack("=I", int(argv[3])))
         return RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, ifinfomsg() + body
     if len(argv) >= 4 and argv[0] == "vf":
         return vf_request(argv[1], argv[2], argv[3], argv[4:])
