@@ -91,13 +91,12 @@ impl Moderation {
         self.setting.set(Setting { fixed, adaptive });
     }
 
-    /// Feeds DIM the queue's cumulative counters `(polls, packets,
-    /// bytes)`, read by `counters` only in adaptive mode. From the queue's
-    /// NAPI poll, `poll`.
-    pub(crate) fn sample(&self, poll: &Poll<'_>, counters: impl FnOnce() -> (u64, u64, u64)) {
+    /// Feeds DIM a poll of the queue, `poll`, with the queue's cumulative
+    /// counters `(packets, bytes)`, read by `counters` only in adaptive mode
+    /// and when DIM takes them ([`Dim::sample`]).
+    pub(crate) fn sample(&self, poll: &Poll<'_>, counters: impl FnOnce() -> (u64, u64)) {
         if self.setting.get().adaptive {
-            let (polls, packets, bytes) = counters();
-            self.dim.sample(poll, polls, packets, bytes);
+            self.dim.sample(poll, counters);
         }
     }
 

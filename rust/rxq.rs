@@ -184,13 +184,8 @@ impl RxQueue {
         self.moder.poll_started(poll.napi(), Timer::Rx);
         let done = deliver(&self.ring, poll, budget);
         let s = &self.stats;
-        self.moder.sample(poll, || {
-            (
-                s.get(Stat::RxPolls),
-                s.get(Stat::RxPackets),
-                s.get(Stat::RxBytes),
-            )
-        });
+        self.moder
+            .sample(poll, || (s.get(Stat::RxPackets), s.get(Stat::RxBytes)));
         if done < budget {
             poll.complete_done(done);
         }

@@ -853,20 +853,10 @@ impl NetdevOps for Vf {
             rxq::deliver(&self.rx, poll, budget)
         };
         let s = &self.stats;
-        self.rx_mod.sample(poll, || {
-            (
-                s.get(Stat::RxPolls),
-                s.get(Stat::RxPackets),
-                s.get(Stat::RxBytes),
-            )
-        });
-        self.tx_mod.sample(poll, || {
-            (
-                s.get(Stat::RxPolls),
-                s.get(Stat::TxPackets),
-                s.get(Stat::TxBytes),
-            )
-        });
+        self.rx_mod
+            .sample(poll, || (s.get(Stat::RxPackets), s.get(Stat::RxBytes)));
+        self.tx_mod
+            .sample(poll, || (s.get(Stat::TxPackets), s.get(Stat::TxBytes)));
         if let Drained::More = tx {
             // Stay scheduled: claim the whole budget.
             return budget;

@@ -4,14 +4,16 @@
 //!
 //! C header: [`include/linux/dim.h`](srctree/include/linux/dim.h).
 //!
-//! A queue's NAPI poll feeds [`Dim::sample`] its cumulative counters; when
+//! A queue's NAPI poll feeds [`Dim::sample`] its cumulative counters (read
+//! only when `net_dim` would use them: once a measurement of 64 polls is
+//! due, or to start one); when
 //! `net_dim` picks a new profile it schedules the context's work, which
 //! reads the profile's moderation into [`Dim::moderation`] and starts the
 //! next measurement. The data path reads that moderation instead of the
 //! static `ethtool -C` values while adaptive mode is on.
 
 use super::{bindings, napi::Poll};
-use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU16, AtomicU32, Ordering::Relaxed};
 use kernel::{prelude::*, types::Opaque};
 
 /// Which table of profiles a context uses.
@@ -39,6 +41,9 @@ pub(crate) struct Dim {
     /// The moderation of the current profile.
     usecs: AtomicU32,
     frames: AtomicU32,
+    /// Samples so far (DIM's event counter: one a poll), wrapping as DIM's
+    /// does; written by the one sampler.
+    events: AtomicU16,
 }
 
 // SAFETY: The context is used from the NAPI poll (one at a time) and its
@@ -68,6 +73,7 @@ impl Dim {
             dir,
             usecs: AtomicU32::new(u32::from(m.usec)),
             frames: AtomicU32::new(u32::from(m.pkts)),
+            events: AtomicU16::new(0),
         })
     }
 
@@ -104,16 +110,38 @@ impl Dim {
         unsafe { (*dim).state = bindings::dim_state_DIM_START_MEASURE as u8 };
     }
 
-    /// Feeds the cumulative counters of the queue: `events` polls, `packets`
-    /// and `bytes` moved. From the queue's NAPI poll, `_poll`.
-    pub(crate) fn sample(&self, _poll: &Poll<'_>, events: u64, packets: u64, bytes: u64) {
+    /// A poll of the queue, `_poll`: one more event; `counters` gives the
+    /// queue's cumulative `(packets, bytes)`. `net_dim` is called only when
+    /// it has something to do: while a measurement is in progress it does
+    /// nothing until `DIM_NEVENTS` events have passed since it started, so
+    /// those polls read neither the counters nor the clock.
+    pub(crate) fn sample(&self, _poll: &Poll<'_>, counters: impl FnOnce() -> (u64, u64)) {
+        let events = self.events.load(Relaxed).wrapping_add(1);
+        self.events.store(events, Relaxed);
+        let dim = self.inner.get();
+        // SAFETY: By the type invariant the context is set up and only this
+        // poll samples it; the state and the start sample are read as
+        // `net_dim` reads them (the work only moves the state to
+        // `DIM_START_MEASURE`, after which this call goes to `net_dim`).
+        let (state, start) = unsafe {
+            (
+                core::ptr::read_volatile(&raw const (*dim).state),
+                (*dim).start_sample.event_ctr,
+            )
+        };
+        if u32::from(state) == bindings::dim_state_DIM_MEASURE_IN_PROGRESS
+            && u32::from(events.wrapping_sub(start)) < bindings::DIM_NEVENTS
+        {
+            return;
+        }
+        let (packets, bytes) = counters();
         let mut s = bindings::dim_sample::default();
         // SAFETY: `s` is a valid sample; by the type invariant the context is
         // set up and only this poll samples it. The counters wrap as DIM
         // expects (it takes differences).
         unsafe {
-            bindings::svnic_dim_update_sample(events as u16, packets, bytes, &mut s);
-            bindings::net_dim(self.inner.get(), &s);
+            bindings::svnic_dim_update_sample(events, packets, bytes, &mut s);
+            bindings::net_dim(dim, &s);
         }
     }
 
