@@ -100,6 +100,10 @@ pub(crate) struct Pf {
     /// [`Pf::link_mbps`] when last read under RTNL, for devlink's rate
     /// requests, which come without it.
     link_mbps_cached: AtomicU32,
+    /// devlink's `vf_tx_skb_sharing`: whether the VFs take buffers their
+    /// sender goes on holding. Changed only while there are no VFs (under
+    /// the VF lock), so every VF has the value it was made with.
+    vf_tx_skb_sharing: AtomicBool,
 }
 
 /// The extack message of a devlink rate that is not whole Mbit/s.
@@ -171,13 +175,14 @@ impl Pf {
     /// failure removes the ones made. Under RTNL.
     fn add_vfs(&self, sriov: &Sriov<'_, Self>, vfs: &mut VfSet, n: u16) -> Result {
         let switchdev = self.esw.switchdev();
+        let sharing = self.vf_tx_skb_sharing.load(Relaxed);
         for i in 0..n {
             let made = sriov.new_vf_device(i).and_then(|parent| {
                 self.faults.vf_create(i)?;
                 let esw = self.esw.clone();
                 let name = sriov.vf_device_name(i)?;
                 let netdev = sriov.register_vf(i, &parent, |dev| {
-                    Vf::new(dev, i, esw, &self.faults, &self.debugfs, &name)
+                    Vf::new(dev, i, esw, &self.faults, &self.debugfs, &name, sharing)
                 })?;
                 Ok((parent, netdev))
             });
@@ -456,6 +461,26 @@ impl DevlinkOps for Pf {
         }
         self.esw.set_switchdev(on)
     }
+
+    fn vf_tx_skb_sharing(&self) -> bool {
+        self.vf_tx_skb_sharing.load(Relaxed)
+    }
+
+    fn set_vf_tx_skb_sharing(&self, on: bool, extack: &ExtAck) -> Result {
+        // The VF lock keeps `sriov_numvfs` from changing meanwhile.
+        let vfs = self.vfs.lock();
+        if self.vf_tx_skb_sharing.load(Relaxed) == on {
+            return Ok(());
+        }
+        if !vfs.netdevs.is_empty() {
+            return Err(extack.fail(
+                EBUSY,
+                c"svnic: set sriov_numvfs to 0 before changing vf_tx_skb_sharing",
+            ));
+        }
+        self.vf_tx_skb_sharing.store(on, Relaxed);
+        Ok(())
+    }
 }
 
 impl DevlinkPortOps for Pf {
@@ -548,6 +573,7 @@ impl link::Driver for Pf {
             born: Instant::now(),
             vfs_uplink_carrier: AtomicBool::new(uplink.carrier_ok()),
             link_mbps_cached: AtomicU32::new(0),
+            vf_tx_skb_sharing: AtomicBool::new(false),
         }? Error))
     }
 

@@ -135,6 +135,9 @@ pub(crate) struct Vf {
     /// Fault injection and recovery counters (debugfs).
     #[pin]
     faults: Scope<VfFaults>,
+    /// Whether the VF takes buffers their sender goes on holding (the
+    /// PF's `vf_tx_skb_sharing` when the VF was made).
+    tx_skb_sharing: bool,
 }
 
 /// What one drain of the TX ring left behind.
@@ -149,7 +152,8 @@ enum Drained {
 
 impl Vf {
     /// The state of VF `index` of a PF's switch `esw`, for netdev `dev`,
-    /// with its fault knobs in debugfs directory `name` under `debugfs`.
+    /// with its fault knobs in debugfs directory `name` under `debugfs`,
+    /// taking shared buffers if `tx_skb_sharing`.
     /// `pf_faults` may fail the ring allocations.
     pub(crate) fn new<'a>(
         dev: &Device,
@@ -158,6 +162,7 @@ impl Vf {
         pf_faults: &PfFaults,
         debugfs: &'a Dir,
         name: &'a CStr,
+        tx_skb_sharing: bool,
     ) -> Result<impl PinInit<Self, Error> + use<'a>> {
         pf_faults.ring_alloc()?;
         let tx = Ring::new(RING_SIZE_DEFAULT)?;
@@ -189,6 +194,7 @@ impl Vf {
             owed_kick: AtomicU32::new(0),
             last_hop: LastHop::new(),
             faults <- VfFaults::scope(debugfs, name),
+            tx_skb_sharing,
         }? Error))
     }
 
@@ -811,6 +817,10 @@ impl NetdevOps for Vf {
             bh_disabled(|_| self.esw.kick(port));
         }
         self.stats.add(Stat::RxDropped, rxq::purge(&self.rx));
+    }
+
+    fn tx_skb_sharing(&self) -> bool {
+        self.tx_skb_sharing
     }
 
     fn start_xmit(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff, more: bool) {

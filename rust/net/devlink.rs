@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! devlink: one instance per PF, on the PF's device on the `svnic` bus
-//! (`devlink dev show` lists it as `svnic/svnicN`), with the eswitch mode
-//! and a `tx` health reporter.
+//! (`devlink dev show` lists it as `svnic/svnicN`), with the eswitch mode,
+//! a `tx` health reporter and one parameter, `vf_tx_skb_sharing`.
 //!
 //! C header: [`include/net/devlink.h`](srctree/include/net/devlink.h).
 //!
@@ -71,6 +71,15 @@ pub(crate) trait DevlinkOps: DevlinkPortOps + HealthOps + Send + Sync + 'static 
 
     /// `devlink dev eswitch set ... mode`.
     fn set_eswitch_mode(&self, mode: EswitchMode, extack: &ExtAck) -> Result;
+
+    /// `devlink dev param show DEV name vf_tx_skb_sharing`: whether VFs
+    /// made from now on take buffers their sender goes on holding
+    /// (`IFF_TX_SKB_SHARING`).
+    fn vf_tx_skb_sharing(&self) -> bool;
+
+    /// `devlink dev param set DEV name vf_tx_skb_sharing value V cmode
+    /// runtime`.
+    fn set_vf_tx_skb_sharing(&self, on: bool, extack: &ExtAck) -> Result;
 }
 
 /// The `tx` health reporter's operations (`devlink_health_reporter_ops`).
@@ -262,6 +271,7 @@ impl Fmsg<'_> {
 ///   area holds a `*const T` that is valid while `self` lives.
 /// - `tx` is a health reporter of `raw` created with the same pointer as
 ///   its private data.
+/// - `raw` has the parameters of `Self::PARAMS` registered.
 pub(crate) struct Devlink<T: DevlinkOps> {
     raw: NonNull<bindings::devlink>,
     tx: NonNull<bindings::devlink_health_reporter>,
@@ -275,6 +285,11 @@ unsafe impl<T: DevlinkOps> Sync for Devlink<T> {}
 
 /// Name of the TX health reporter.
 const TX_REPORTER: &CStr = c"tx";
+
+/// Name of the parameter of [`DevlinkOps::vf_tx_skb_sharing`].
+const TX_SKB_SHARING: &CStr = c"vf_tx_skb_sharing";
+/// Its id: a driver's own parameters come after the generic ones.
+const TX_SKB_SHARING_ID: u32 = bindings::devlink_param_generic_id_DEVLINK_PARAM_GENERIC_ID_MAX + 1;
 
 impl<T: DevlinkOps> Devlink<T> {
     const OPS: bindings::devlink_ops = bindings::devlink_ops {
@@ -298,6 +313,20 @@ impl<T: DevlinkOps> Devlink<T> {
         default_burst_period: 0,
     };
     const TX_OPS_REF: &'static bindings::devlink_health_reporter_ops = &Self::TX_OPS;
+
+    const PARAMS: [bindings::devlink_param; 1] = [bindings::devlink_param {
+        id: TX_SKB_SHARING_ID,
+        name: kernel::str::as_char_ptr_in_const_context(TX_SKB_SHARING),
+        generic: false,
+        type_: bindings::devlink_param_type_DEVLINK_PARAM_TYPE_BOOL,
+        supported_cmodes: 1 << bindings::devlink_param_cmode_DEVLINK_PARAM_CMODE_RUNTIME,
+        get: Some(Self::param_get),
+        set: Some(Self::param_set),
+        validate: None,
+        get_default: None,
+        reset_default: None,
+    }];
+    const PARAMS_REF: &'static [bindings::devlink_param; 1] = &Self::PARAMS;
 
     /// Allocates and registers the devlink instance of device `dev`, with
     /// `ops` as its driver. Process context; may be called under RTNL.
@@ -332,10 +361,26 @@ impl<T: DevlinkOps> Devlink<T> {
                 return Err(e);
             }
         };
+        // SAFETY: `raw` is valid and not registered; the table is static.
+        let params = to_result(unsafe {
+            bindings::devlink_params_register(
+                raw.as_ptr(),
+                Self::PARAMS_REF.as_ptr(),
+                Self::PARAMS.len(),
+            )
+        });
+        if let Err(e) = params {
+            // SAFETY: Made above, never registered.
+            unsafe {
+                bindings::devlink_health_reporter_destroy(tx.as_ptr());
+                bindings::devlink_free(raw.as_ptr());
+            }
+            return Err(e);
+        }
         // SAFETY: `raw` is valid and fully set up.
         unsafe { bindings::devlink_register(raw.as_ptr()) };
-        // INVARIANT: registered, with `ops` in the private area and the
-        // reporter created with it.
+        // INVARIANT: registered, with `ops` in the private area, the
+        // reporter created with it and the parameters registered.
         Ok(Self {
             raw,
             tx,
@@ -653,6 +698,44 @@ impl<T: DevlinkOps> Devlink<T> {
 
     /// # Safety
     ///
+    /// Called by the devlink core as `get` of a parameter of an instance of
+    /// ours, with its lock held.
+    unsafe extern "C" fn param_get(
+        devlink: *mut bindings::devlink,
+        _id: u32,
+        ctx: *mut bindings::devlink_param_gset_ctx,
+        _extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // SAFETY: The core calls this for our instance, with `ctx` valid for
+        // writes; the parameter is a bool.
+        unsafe { (*ctx).val.vbool = Self::ops(devlink).vf_tx_skb_sharing() };
+        0
+    }
+
+    /// # Safety
+    ///
+    /// Called by the devlink core as `set` of a parameter of an instance of
+    /// ours, with its lock held.
+    unsafe extern "C" fn param_set(
+        devlink: *mut bindings::devlink,
+        _id: u32,
+        ctx: *mut bindings::devlink_param_gset_ctx,
+        extack: *mut bindings::netlink_ext_ack,
+    ) -> c_int {
+        // INVARIANT: the core passes a valid ext_ack or null.
+        let extack = ExtAck(extack);
+        from_result(|| {
+            // SAFETY: `ctx` is valid for reads and holds a bool (the
+            // parameter's type), as parsed by the core.
+            let on = unsafe { (*ctx).val.vbool };
+            // SAFETY: The core calls this for our instance.
+            unsafe { Self::ops(devlink) }.set_vf_tx_skb_sharing(on, &extack)?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
     /// Called by the devlink core as `recover` of a reporter of [`Devlink::new`].
     unsafe extern "C" fn tx_recover(
         reporter: *mut bindings::devlink_health_reporter,
@@ -727,10 +810,16 @@ impl<T: DevlinkOps> Devlink<T> {
 
 impl<T: DevlinkOps> Drop for Devlink<T> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the instance is registered and the
-        // reporter is its own; after this nothing calls into `T`.
+        // SAFETY: By the type invariant the instance is registered, with
+        // our parameters, and the reporter is its own; after this nothing
+        // calls into `T`.
         unsafe {
             bindings::devlink_unregister(self.raw.as_ptr());
+            bindings::devlink_params_unregister(
+                self.raw.as_ptr(),
+                Self::PARAMS_REF.as_ptr(),
+                Self::PARAMS.len(),
+            );
             bindings::devlink_health_reporter_destroy(self.tx.as_ptr());
             bindings::devlink_free(self.raw.as_ptr());
         }

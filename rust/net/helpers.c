@@ -81,6 +81,11 @@ struct sk_buff *svnic_skb_share_check(struct sk_buff *skb)
 	return skb_share_check(skb, GFP_ATOMIC);
 }
 
+void svnic_dev_core_stats_tx_dropped_inc(struct net_device *dev)
+{
+	dev_core_stats_tx_dropped_inc(dev);
+}
+
 bool svnic_skb_mac_header_was_set(const struct sk_buff *skb)
 {
 	return skb_mac_header_was_set(skb);

@@ -37,6 +37,7 @@ void svnic_skb_mark_napi_id(struct sk_buff *skb, struct napi_struct *napi);
 void svnic_kfree_skb(struct sk_buff *skb);
 void svnic_consume_skb(struct sk_buff *skb);
 struct sk_buff *svnic_skb_share_check(struct sk_buff *skb);
+void svnic_dev_core_stats_tx_dropped_inc(struct net_device *dev);
 bool svnic_skb_mac_header_was_set(const struct sk_buff *skb);
 u32 svnic_nla_get_u32(const struct nlattr *nla);
 void svnic_sysfs_attr_init(struct attribute *attr);

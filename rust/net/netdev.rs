@@ -228,9 +228,17 @@ impl<T: NetdevOps> DriverNetdev<T> {
                 return Err(e);
             }
         };
+        let sharing = state.tx_skb_sharing();
         // SAFETY: `dev` is ours and unregistered; the private area holds one
         // pointer; `parent` is a registered device (SET_NETDEV_DEV).
         unsafe {
+            if sharing {
+                let fast = &mut (*dev).__bindgen_anon_1.__bindgen_anon_1;
+                fast.set_priv_flags(
+                    fast.priv_flags()
+                        | bindings::netdev_priv_flags_IFF_TX_SKB_SHARING as kernel::ffi::c_ulong,
+                );
+            }
             let slot = netdev_priv(dev).cast::<*mut c_void>();
             *slot = state.into_foreign();
             (*dev).dev.parent = parent.as_raw();

@@ -56,7 +56,19 @@ pub(crate) trait NetdevOps: EthtoolOps + Sized + Send + Sync + 'static {
     /// `ndo_start_xmit`: the driver owns `skb` from here (BH context).
     /// `more`: the core has more frames for this queue right after this
     /// one (`xmit_more`), so kicking the consumer may wait for the last.
+    /// Only we hold `skb` (see [`NetdevOps::tx_skb_sharing`]).
     fn start_xmit(&self, bh: Bh<'_>, dev: &Device, skb: SkBuff, more: bool);
+
+    /// Whether the device takes buffers that their sender goes on holding
+    /// and may send again (`IFF_TX_SKB_SHARING`, as a hardware NIC's:
+    /// pktgen's `clone_skb` and `burst`); the same answer for the device's
+    /// life (the flag is set as it is registered). If so, such a buffer reaches
+    /// [`NetdevOps::start_xmit`] as a clone of its own (a clone that fails
+    /// drops it, counted in `tx_dropped`); if not (veth's way), the
+    /// sender may not send a buffer again, and the core's senders do not.
+    fn tx_skb_sharing(&self) -> bool {
+        false
+    }
 
     /// A NAPI poll of one of the state's contexts; returns the work done.
     fn poll(&self, poll: &Poll<'_>, budget: i32) -> i32;
@@ -280,11 +292,22 @@ impl<L: Lookup> Trampolines<L> {
         dev: *mut bindings::net_device,
     ) -> bindings::netdev_tx_t {
         // SAFETY: The core hands over the buffer.
-        let Some(skb) = (unsafe { SkBuff::from_raw(skb) }) else {
+        let Some(mut skb) = (unsafe { SkBuff::from_raw(skb) }) else {
             return bindings::netdev_tx_NETDEV_TX_OK;
         };
         // SAFETY: `dev` is ours and registered.
         if let Some(ops) = unsafe { L::find(dev) } {
+            // The device has `IFF_TX_SKB_SHARING` as `ops` says (set at
+            // registration): its driver gets what the sender holds as a
+            // clone.
+            if ops.tx_skb_sharing() && skb.is_shared() {
+                let Some(own) = skb.unshare() else {
+                    // SAFETY: `dev` is valid.
+                    unsafe { bindings::svnic_dev_core_stats_tx_dropped_inc(dev) };
+                    return bindings::netdev_tx_NETDEV_TX_OK;
+                };
+                skb = own;
+            }
             // SAFETY: No precondition: we are in `ndo_start_xmit`, where the
             // core's per-CPU flag describes this frame.
             let more = unsafe { bindings::svnic_netdev_xmit_more() };

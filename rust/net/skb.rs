@@ -186,15 +186,21 @@ impl SkBuff {
         }
     }
 
-    /// Whether another reference to the buffer or its data exists: the
-    /// stack may not change it in place.
-    pub(crate) fn is_shared_or_cloned(&self) -> bool {
+    /// Whether another reference to the buffer exists (`skb_shared`).
+    #[inline]
+    pub(super) fn is_shared(&self) -> bool {
         let skb = self.as_raw();
         // SAFETY: By the type invariant the buffer is valid; `users` is its
         // reference count, an atomic `int` (`skb_shared` reads it).
         let users = unsafe { AtomicI32::from_ptr(ptr::addr_of_mut!((*skb).users.refs.counter)) };
+        users.load(Relaxed) != 1
+    }
+
+    /// Whether another reference to the buffer or its data exists: the
+    /// stack may not change it in place.
+    pub(crate) fn is_shared_or_cloned(&self) -> bool {
         // SAFETY: By the type invariant the buffer is valid.
-        users.load(Relaxed) != 1 || unsafe { bindings::svnic_skb_cloned(skb) }
+        self.is_shared() || unsafe { bindings::svnic_skb_cloned(self.as_raw()) }
     }
 
     /// The frame's outer VLAN tag as `(tpid, tci)` in host byte order, or

@@ -54,9 +54,12 @@
 #       program; tools/bench/run.sh sets it up and tools/bench/insns.py
 #       prints the table after the VM ends.
 #
-# pktgen's `burst` (xmit_more) is not among them: pktgen refuses it on a
-# device without IFF_TX_SKB_SHARING, and veth, macvlan and svnic's VFs all
-# clear that flag (they forward the skb pktgen would send again).
+#   W8  svnic only: pktgen's burst (xmit_more) and clone_skb, which pktgen
+#       allows only on a device with IFF_TX_SKB_SHARING: VFs made with
+#       devlink's vf_tx_skb_sharing (each buffer pktgen holds is cloned
+#       before the VF sends it). veth, macvlan and bridge clear the flag
+#       (they forward the buffer pktgen would send again), as svnic's VFs
+#       do by default: W1 runs all paths with pktgen's defaults.
 #
 # The end of the output has one line per target of issue 16, e.g.
 # "svnic/veth 64B: 1.07 (target >= 1.00) ok", and every figure goes to
@@ -65,13 +68,15 @@
 # Environment: SVNIC_BENCH_SECONDS (measured seconds per run, 5),
 # SVNIC_BENCH_INSNS_PACKETS (frames per path of insns, 50000),
 # SVNIC_BENCH_REPS (runs per path and size, 3), SVNIC_BENCH_PATHS (the list
-# above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7"), SVNIC_BENCH_JSON.
+# above), SVNIC_BENCH_WORKLOADS ("w1 w4 w6 w7 w8"), SVNIC_BENCH_JSON,
+# SVNIC_BENCH_PKTGEN (pktgen commands for every flood, `;` between them,
+# e.g. "flag !SHARED": pktgen then holds no reference to what it sends).
 set -u
 
 secs=${SVNIC_BENCH_SECONDS:-5}
 reps=${SVNIC_BENCH_REPS:-3}
 paths=${SVNIC_BENCH_PATHS:-svnic svnic_irq veth veth_gro veth_rps bridge macvlan netdevsim}
-workloads=${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7}
+workloads=${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7 w8}
 ip_a=198.51.100.1
 ip_b=198.51.100.2
 
@@ -107,15 +112,23 @@ pair_ns()
 	ip netns add "bench_a$1" && ip netns add "bench_b$1" || die "netns"
 }
 
+# svnic_sharing: true to make the VFs with devlink's vf_tx_skb_sharing (W8).
+svnic_sharing=false
+
 setup_svnic()
 {
-	local i vf
+	local i vf dl
 	ip netns add bench_sw
 	ip -n bench_sw link add up0 type veth peer name peer0
 	ip -n bench_sw link add pf0 link up0 type svnic || die "svnic PF"
 	ip -n bench_sw link set up0 up
 	ip -n bench_sw link set peer0 up
 	ip -n bench_sw link set pf0 up
+	if [ "$svnic_sharing" = true ]; then
+		dl=svnic/$(basename "$(ip netns exec bench_sw readlink /sys/class/net/pf0/device)")
+		devlink dev param set "$dl" name vf_tx_skb_sharing value true cmode runtime ||
+			die "vf_tx_skb_sharing"
+	fi
 	ip netns exec bench_sw sh -c "echo $((2 * $1)) >/sys/class/net/pf0/device/sriov_numvfs" ||
 		die "sriov_numvfs"
 	for ((i = 0; i < $1; i++)); do
@@ -287,7 +300,7 @@ pg() { ip netns exec "$1" sh -c "echo '$3' >/proc/net/pktgen/$2"; }
 # pktgen_setup I SIZE: pair I's sender floods its receiver from CPU (I mod CPUs).
 pktgen_setup()
 {
-	local a=bench_a$1 dev=${TX[$1]} t mac
+	local a=bench_a$1 dev=${TX[$1]} t mac c extra
 	t=kpktgend_$(($1 % $(nproc)))
 	mac=$(ip netns exec "bench_b$1" cat "/sys/class/net/${RX[$1]}/address")
 	pg "$a" "$t" rem_device_all
@@ -298,6 +311,10 @@ pktgen_setup()
 	pg "$a" "$dev" "delay 0"
 	pg "$a" "$dev" "dst $ip_b"
 	pg "$a" "$dev" "dst_mac $mac"
+	IFS=';' read -ra extra <<<"${SVNIC_BENCH_PKTGEN:-};${pg_extra:-}"
+	for c in "${extra[@]}"; do
+		[ -z "$c" ] || pg "$a" "$dev" "$c" || die "pktgen refused: $c"
+	done
 }
 
 # busy: CPU time of all CPUs, in 10 ms ticks, that was not idle or iowait.
@@ -563,6 +580,44 @@ polls_per_sec()
 	[ -n "$k" ] && [ -n "$p" ] && awk -v k="$k" -v p="$p" 'BEGIN { if (p > 0) printf "%.1f", k * 1000 / p }'
 }
 
+# W8: pktgen's xmit_more. VFs made with vf_tx_skb_sharing take what
+# pktgen sends more than once (clone_skb, burst), each such buffer as a
+# clone of its own. burst 1: a new buffer a frame, as W1 (on such a VF
+# each is cloned: pktgen holds a reference); clone_skb 7: each buffer
+# sent 8 times, a call each; burst 8: each buffer sent 8 times in one
+# call, the core's xmit_more set on the first 7 (svnic kicks the
+# receiver once a burst).
+w8()
+{
+	local s r out p0 p1 r0 r1 ppp key
+	local -A kp polls_d rx_d
+	local settings=("burst 1" "clone_skb 7" "burst 8")
+	echo "## W8: svnic, pktgen's burst (xmit_more), VFs made with vf_tx_skb_sharing, $reps rounds"
+	echo "## (ABAB order): 64B flood kpps (median min max), receiver packets per NAPI poll"
+	svnic_sharing=true
+	for ((r = 0; r < reps; r++)); do
+		for s in "${settings[@]}"; do
+			setup svnic 1
+			p0=$(polls) r0=$(rx_count 0)
+			out=$(pg_extra=$s flood 1 64 | tail -n1)
+			p1=$(polls) r1=$(rx_count 0)
+			kp[$s]+=" ${out% *}"
+			polls_d[$s]=$((${polls_d[$s]:-0} + p1 - p0))
+			rx_d[$s]=$((${rx_d[$s]:-0} + r1 - r0))
+			cleanup
+		done
+	done
+	svnic_sharing=false
+	for s in "${settings[@]}"; do
+		out=$(stats ${kp[$s]})
+		ppp=$(awk -v p="${polls_d[$s]}" -v r="${rx_d[$s]}" 'BEGIN { printf "%.2f", (p > 0 ? r / p : 0) }')
+		key=${s// /_}
+		R[w8.$key.kpps]=${out%% *}
+		R[w8.$key.pkts_per_poll]=$ppp
+		printf "w8 %-12s kpps %-12s  pkts/poll %6s\n" "$s" "$out" "$ppp"
+	done
+}
+
 targets()
 {
 	local p size base off c
@@ -599,6 +654,10 @@ targets()
 	echo "coalescing (rx-frames 64 or adaptive-rx): 3x fewer polls for >= 0.95 of the kpps: $either"
 	target "idle rtt adaptive-rx/off" "$(ratio "${R[w6.adaptive-rx_on.p50]:-}" "${R[w6.$off.p50]:-}")" "<=" 1.10
 	target "4 pairs/1 pair kpps" "$(ratio "${R[w7.4.kpps]:-}" "${R[w7.1.kpps]:-}")" ">=" 1.00
+	for p in clone_skb_7 burst_1; do
+		c=$(ratio "${R[w8.burst_8.kpps]:-}" "${R[w8.$p.kpps]:-}")
+		[ -z "$c" ] || printf "svnic burst 8/%s kpps: %.2f (xmit_more, for reference)\n" "${p//_/ }" "$c"
+	done
 }
 
 # json: every figure as one JSON object (numbers where they are numbers).

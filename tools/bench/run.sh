@@ -26,7 +26,7 @@ ko=$("$repo/tools/vm/module.sh" "$kdir" "$out/src")
 # The timed workloads and insns run in separate boots: the plugin slows
 # the emulated CPU several times over, and would skew every timed figure.
 timed= insns=
-for w in ${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7}; do
+for w in ${SVNIC_BENCH_WORKLOADS:-w1 w4 w6 w7 w8}; do
 	if [ "$w" = insns ]; then insns=$out/insns; else timed+=" $w"; fi
 done
 export SVNIC_BENCH_JSON=$out/results.json

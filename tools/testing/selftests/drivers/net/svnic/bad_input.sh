@@ -43,8 +43,8 @@ numvfs_write()
 # VFs' devices on the svnic bus; with STATE_VF=I also VF I's netdev (in its
 # namespace), with STATE_HWMODE=1 the switch mode, with
 # STATE_ETHTOOL="OPTION:DEV ..." what `ethtool OPTION DEV` shows (-g rings,
-# -c coalescing, -l channels), with STATE_DEVLINK=1 the PF's eswitch mode
-# and tx health reporter. Only this test's devices: make check runs other
+# -c coalescing, -l channels), with STATE_DEVLINK=1 the PF's eswitch mode,
+# vf_tx_skb_sharing and tx health reporter. Only this test's devices: make check runs other
 # tests beside it, whose devices come and go.
 # Few processes: under emulation with a debug kernel each costs a second.
 STATE_VF=
@@ -71,6 +71,7 @@ state()
 		# -b, not -batch: devlink reads "-batch" as "-b atch".
 		devlink -j -b - <<-EOF
 		dev eswitch show $DL
+		dev param show $DL name vf_tx_skb_sharing
 		health show $DL reporter tx
 		EOF
 	fi
@@ -651,9 +652,9 @@ test_channels()
 	log_test "ethtool -L beyond one combined channel: EINVAL (the core refuses)"
 }
 
-## devlink of the PF: the eswitch mode changes only without VFs; the
-## devlink core refuses what svnic has no operation or object for, with no
-## extack.
+## devlink of the PF: the eswitch mode and vf_tx_skb_sharing change only
+## without VFs; the devlink core refuses what svnic has no operation or
+## object for, with no extack.
 
 test_eswitch_switchdev()
 {
@@ -664,6 +665,17 @@ test_eswitch_switchdev()
 		devlink dev eswitch set "$DL" mode switchdev
 	STATE_DEVLINK=
 	log_test "devlink eswitch mode switchdev while VFs exist: EBUSY, extack"
+}
+
+test_tx_skb_sharing_with_vfs()
+{
+	RET=0
+	STATE_DEVLINK=1
+	baseline
+	refused "Device or resource busy" "svnic: set sriov_numvfs to 0 before changing vf_tx_skb_sharing" -- \
+		devlink dev param set "$DL" name vf_tx_skb_sharing value true cmode runtime
+	STATE_DEVLINK=
+	log_test "devlink param vf_tx_skb_sharing while VFs exist: EBUSY, extack"
 }
 
 test_eswitch_inline_encap()
@@ -684,8 +696,13 @@ test_devlink_param()
 	baseline
 	refused "Invalid argument" -- devlink dev param show "$DL" name max_macs
 	refused "Invalid argument" -- devlink dev param set "$DL" name max_macs value 8 cmode driverinit
+	# devlink (iproute2) refuses a mode the parameter does not list.
+	refused "Configuration mode not supported" -- \
+		devlink dev param set "$DL" name vf_tx_skb_sharing value true cmode driverinit
+	refused "(EOPNOTSUPP)" -- \
+		python3 -S "$svnic_dir/svnic_nl.py" devlink-param "$DL" vf_tx_skb_sharing true 1
 	STATE_DEVLINK=
-	log_test "devlink dev param of an unknown parameter: EINVAL (the core refuses)"
+	log_test "devlink dev param of an unknown parameter: EINVAL; vf_tx_skb_sharing other than runtime: EOPNOTSUPP (the core refuses)"
 }
 
 test_health_reporter()
@@ -798,6 +815,7 @@ test_coalesce_both_zero
 test_coalesce_unsupported
 test_channels
 test_eswitch_switchdev
+test_tx_skb_sharing_with_vfs
 test_eswitch_inline_encap
 test_devlink_param
 test_health_reporter

@@ -6,7 +6,11 @@
 # switchdev.sh), and the "tx" health
 # reporter: a stalled VF TX queue is found by the TX watchdog, reported,
 # dumped and recovered automatically, or left hung with auto_recover off
-# until `devlink health recover`; the instance goes with the PF.
+# until `devlink health recover`; the parameter vf_tx_skb_sharing (off:
+# pktgen's burst is refused on a VF; changed only without VFs, EBUSY with
+# an extack message otherwise; on: pktgen's burst 8 and clone_skb send one
+# buffer several times and every frame reaches the receiving VF intact);
+# the instance goes with the PF.
 
 source "$(dirname "$(readlink -e "$0")")/svnic_lib.sh"
 
@@ -117,6 +121,72 @@ test_manual_recover()
 	log_test "devlink: with auto_recover off a hung queue waits for devlink health recover"
 }
 
+# sharing VALUE: vf_tx_skb_sharing's value.
+sharing()
+{
+	svnic_devlink_value value devlink dev param show "$DL" name vf_tx_skb_sharing
+}
+
+# set_sharing VALUE: sets vf_tx_skb_sharing; stderr to $ERR.
+set_sharing()
+{
+	devlink dev param set "$DL" name vf_tx_skb_sharing value "$1" cmode runtime 2>"$ERR"
+}
+
+test_tx_skb_sharing()
+{
+	local mac f got p0 p1 x0 x1 n=800
+	RET=0
+	[ "$(sharing)" = false ]
+	check_err $? "vf_tx_skb_sharing is not false by default"
+	# pktgen asks the device (IFF_TX_SKB_SHARING) before it sends one
+	# buffer more than once.
+	svnic_pg "$NS_VF0" kpktgend_0 rem_device_all "add_device pf0v0"
+	! svnic_pg "$NS_VF0" pf0v0 "burst 8" 2>/dev/null
+	check_err $? "pktgen's burst was taken by a VF without vf_tx_skb_sharing"
+	svnic_pg "$NS_VF0" kpktgend_0 rem_device_all
+	! set_sharing true
+	check_err $? "vf_tx_skb_sharing changed while VFs exist"
+	grep -q "set sriov_numvfs to 0 before changing vf_tx_skb_sharing" "$ERR"
+	check_err $? "no extack message: $(cat "$ERR")"
+	[ "$(sharing)" = false ]
+	check_err $? "a refused change changed vf_tx_skb_sharing"
+
+	echo 0 >"$(svnic_sysfs pf0 sriov_numvfs)"
+	set_sharing true
+	check_err $? "vf_tx_skb_sharing not set without VFs: $(cat "$ERR")"
+	echo 2 >"$(svnic_sysfs pf0 sriov_numvfs)" && svnic_place_vfs 2
+	check_err $? "VFs not made again"
+	[ "$(sharing)" = true ]
+	check_err $? "vf_tx_skb_sharing does not read true"
+
+	# Each buffer pktgen makes is sent 4 times (clone_skb 3), in bursts
+	# of 8 (xmit_more): VF1's tc counts the frames that arrive as sent.
+	read -r _ _ mac _ < <(ip -n "$NS_VF1" -br link show pf0v1)
+	tc -n "$NS_VF1" -batch - <<-EOF
+	qdisc add dev pf0v1 clsact
+	filter add dev pf0v1 ingress pref 1 protocol ip flower skip_hw dst_ip 192.0.2.11 ip_proto udp dst_port 9 action drop
+	EOF
+	p0=$(svnic_stat "$NS_VF0" pf0v0 tx_packets)
+	x0=$(svnic_stat "$NS_VF0" pf0v0 tx_dropped)
+	svnic_pg "$NS_VF0" kpktgend_0 rem_device_all "add_device pf0v0"
+	svnic_pg "$NS_VF0" pf0v0 "count $n" "clone_skb 3" "burst 8" "pkt_size 60" "delay 0" \
+		"dst 192.0.2.11" "dst_mac $mac" "udp_dst_min 9" "udp_dst_max 9"
+	check_err $? "pktgen's burst and clone_skb refused with vf_tx_skb_sharing"
+	svnic_pg "$NS_VF0" pgctrl start
+	p1=$(svnic_stat "$NS_VF0" pf0v0 tx_packets)
+	x1=$(svnic_stat "$NS_VF0" pf0v0 tx_dropped)
+	f=$(tc -n "$NS_VF1" -s filter show dev pf0v1 ingress)
+	[[ $f =~ Sent\ [0-9]+\ bytes\ ([0-9]+)\ pkt ]] && got=${BASH_REMATCH[1]}
+	echo "    pktgen sent $((p1 - p0)) frames ($((x1 - x0)) dropped), ${got:-?} reached VF1 intact"
+	# (The VF's own neighbour and multicast frames may go out meanwhile.)
+	((p1 - p0 >= n && x1 == x0 && ${got:-0} == n))
+	check_err $? "frames lost or changed on the way"
+	svnic_pg "$NS_VF0" kpktgend_0 rem_device_all
+	tc -n "$NS_VF1" qdisc del dev pf0v1 clsact
+	log_test "devlink: vf_tx_skb_sharing: refused while VFs exist; VFs made with it take pktgen's burst and clone_skb intact"
+}
+
 test_gone_with_pf()
 {
 	RET=0
@@ -141,5 +211,8 @@ DL=$(dl_handle)
 test_instance
 test_auto_recover
 in_defer_scope test_manual_recover
+ERR=$(mktemp)
+defer rm -f "$ERR"
+test_tx_skb_sharing
 test_gone_with_pf
 exit "$EXIT_STATUS"

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 #
-# Sends one rtnetlink request that iproute2 would not send (it refuses the
-# values first, or hides the errno behind the extack message) and prints the
-# kernel's answer the way ip does, plus the errno's name:
+# Sends one rtnetlink (or devlink) request that iproute2 would not send (it
+# refuses the values first, or hides the errno behind the extack message) and
+# prints the kernel's answer the way ip does, plus the errno's name:
 #
 #   Error: <extack message>                      (if the kernel set one)
 #   RTNETLINK answers: <strerror> (<ERRNO>)
@@ -19,6 +19,10 @@
 #   svnic_nl.py vf DEV VF rate MIN MAX       IFLA_VF_RATE
 #   svnic_nl.py vf DEV VF state STATE        IFLA_VF_LINK_STATE (0 auto, ...)
 #   svnic_nl.py hwmode DEV MODE              AF_BRIDGE IFLA_BRIDGE_MODE, self
+#   svnic_nl.py devlink-param BUS/DEV NAME true|false CMODE
+#                                            devlink's PARAM_SET of a bool
+#                                            parameter (CMODE: 0 runtime,
+#                                            1 driverinit, 2 permanent)
 #
 # And one query that no installed tool makes (the netdev family's qstats,
 # which ynl, a YAML-parsing Python program, would take seconds to start):
@@ -176,13 +180,42 @@ def genl(sk, family, cmd, flags, body, seq):
             off += (n + 3) & ~3
 
 
+DEVLINK_CMD_PARAM_SET = 39
+DEVLINK_ATTR_BUS_NAME = 1
+DEVLINK_ATTR_DEV_NAME = 2
+DEVLINK_ATTR_PARAM_NAME = 81
+DEVLINK_ATTR_PARAM_TYPE = 83
+DEVLINK_ATTR_PARAM_VALUE_DATA = 86
+DEVLINK_ATTR_PARAM_VALUE_CMODE = 87
+DEVLINK_VAR_ATTR_TYPE_FLAG = 6
+
+
+def family_id(sk, name):
+    """The id of generic netlink family NAME."""
+    (fam,) = genl(sk, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0,
+                  attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"), 1)
+    return struct.unpack("=H", attrs(fam)[CTRL_ATTR_FAMILY_ID][:2])[0]
+
+
+def devlink_param_request(sk, handle, name, value, cmode):
+    """(type, extra flags, payload) of setting bool parameter NAME."""
+    bus, _, dev = handle.partition("/")
+    body = attr(DEVLINK_ATTR_BUS_NAME, bus.encode() + b"\0")
+    body += attr(DEVLINK_ATTR_DEV_NAME, dev.encode() + b"\0")
+    body += attr(DEVLINK_ATTR_PARAM_NAME, name.encode() + b"\0")
+    body += attr(DEVLINK_ATTR_PARAM_TYPE, struct.pack("=B", DEVLINK_VAR_ATTR_TYPE_FLAG))
+    if value == "true":
+        body += attr(DEVLINK_ATTR_PARAM_VALUE_DATA, b"")
+    body += attr(DEVLINK_ATTR_PARAM_VALUE_CMODE, struct.pack("=B", int(cmode)))
+    genlhdr = struct.pack("=BBH", DEVLINK_CMD_PARAM_SET, 1, 0)
+    return family_id(sk, "devlink"), 0, genlhdr + body
+
+
 def qstats(dev):
     """Prints DEV's RX and TX packets summed over its queues (qstats)."""
     sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
     sk.bind((0, 0))
-    (fam,) = genl(sk, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0,
-                  attr(CTRL_ATTR_FAMILY_NAME, b"netdev\0"), 1)
-    family = struct.unpack("=H", attrs(fam)[CTRL_ATTR_FAMILY_ID][:2])[0]
+    family = family_id(sk, "netdev")
     body = attr(NETDEV_A_QSTATS_IFINDEX, struct.pack("=I", ifindex(dev)))
     body += attr(NETDEV_A_QSTATS_SCOPE, struct.pack("=I", NETDEV_QSTATS_SCOPE_QUEUE))
     total = {NETDEV_A_QSTATS_RX_PACKETS: 0, NETDEV_A_QSTATS_TX_PACKETS: 0}
@@ -238,15 +271,19 @@ def xdp_request(dev, verdict):
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "qstats":
         return qstats(sys.argv[2])
-    if len(sys.argv) == 4 and sys.argv[1] == "xdp":
-        kind, flags, payload = xdp_request(sys.argv[2], sys.argv[3])
-    else:
-        kind, flags, payload = request(sys.argv[1:])
-    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    devlink = len(sys.argv) == 6 and sys.argv[1] == "devlink-param"
+    proto = NETLINK_GENERIC if devlink else socket.NETLINK_ROUTE
+    sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, proto)
     sk.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sk.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
     sk.bind((0, 0))
-    seq = 1
+    if devlink:
+        kind, flags, payload = devlink_param_request(sk, *sys.argv[2:])
+    elif len(sys.argv) == 4 and sys.argv[1] == "xdp":
+        kind, flags, payload = xdp_request(sys.argv[2], sys.argv[3])
+    else:
+        kind, flags, payload = request(sys.argv[1:])
+    seq = 2
     hdr = struct.pack("=LHHLL", 16 + len(payload), kind,
                       NLM_F_REQUEST | NLM_F_ACK | flags, seq, 0)
     sk.send(hdr + payload)
