@@ -639,6 +639,19 @@ targets()
 		c=$(ratio "${R[w1.svnic_irq.$size.kpps]:-}" "${R[w1.veth_rps.$size.kpps]:-}")
 		[ -z "$c" ] || printf "svnic_irq/veth_rps %sB: %.2f (for reference)\n" "$size" "$c"
 	done
+	# What the one-CPU targets ask of a NAPI driver: veth's own NAPI mode
+	# (a ring per receiver, a schedule, a poll and a completion a frame:
+	# svnic's shape) against its backlog mode, and svnic against it.
+	for size in 64 1500; do
+		for p in veth_gro/veth svnic/veth_gro; do
+			c=$(ratio "${R[w1.${p%/*}.$size.kpps]:-}" "${R[w1.${p#*/}.$size.kpps]:-}")
+			[ -z "$c" ] || printf "%s %sB: %.2f (NAPI's shape, for reference)\n" "$p" "$size" "$c"
+		done
+	done
+	for p in veth_gro/veth svnic/veth_gro; do
+		c=$(ratio "${R[w4.${p%/*}.user_p50]:-}" "${R[w4.${p#*/}.user_p50]:-}")
+		[ -z "$c" ] || printf "%s ping p50 user to user: %.2f (NAPI's shape, for reference)\n" "$p" "$c"
+	done
 	# Coalescing at saturation: rx-frames 64 or adaptive-rx must save 3x
 	# the polls for at most 5% of the throughput; either setting will do.
 	off=rx-usecs_0_rx-frames_1
